@@ -1,0 +1,98 @@
+#include "core/canonical.hpp"
+
+#include <stdexcept>
+
+namespace pgledger::core {
+
+void append_u32(std::vector<std::uint8_t>& out, std::uint32_t value) {
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        out.push_back(static_cast<std::uint8_t>(value >> shift));
+    }
+}
+
+void append_u64(std::vector<std::uint8_t>& out, std::uint64_t value) {
+    for (int shift = 56; shift >= 0; shift -= 8) {
+        out.push_back(static_cast<std::uint8_t>(value >> shift));
+    }
+}
+
+namespace {
+
+std::uint32_t checked_length(std::size_t size) {
+    if (size > UINT32_MAX) {
+        throw std::length_error("a hashed field is longer than 4 GiB");
+    }
+    return static_cast<std::uint32_t>(size);
+}
+
+}  // namespace
+
+void RowHasher::put_u32(std::uint32_t value) {
+    std::uint8_t bytes[4];
+    for (int i = 0; i < 4; ++i) {
+        bytes[i] = static_cast<std::uint8_t>(value >> (24 - 8 * i));
+    }
+    hasher_.update(bytes, sizeof bytes);
+}
+
+void RowHasher::put_u64(std::uint64_t value) {
+    std::uint8_t bytes[8];
+    for (int i = 0; i < 8; ++i) {
+        bytes[i] = static_cast<std::uint8_t>(value >> (56 - 8 * i));
+    }
+    hasher_.update(bytes, sizeof bytes);
+}
+
+void RowHasher::begin(std::uint64_t table_id, std::uint64_t txn_id, std::uint32_t seq) {
+    hasher_.reset();
+    hasher_.update_byte(kRowPrefix);
+    hasher_.update_byte(kEncodingVersion);
+    put_u64(table_id);
+    put_u64(txn_id);
+    put_u32(seq);
+}
+
+void RowHasher::add_column(std::uint32_t ordinal, std::string_view name, ValueKind kind, const void* value,
+                           std::size_t value_size) {
+    put_u32(ordinal);
+    put_u32(checked_length(name.size()));
+    hasher_.update(name.data(), name.size());
+    hasher_.update_byte(static_cast<std::uint8_t>(kind));
+    put_u32(checked_length(value_size));
+    hasher_.update(value, value_size);
+}
+
+Digest RowHasher::finish() {
+    return hasher_.finish();
+}
+
+Digest entry_hash(const EntryFields& entry) {
+    std::vector<std::uint8_t> bytes;
+    bytes.reserve(64 + entry.committed_by.size());
+    bytes.push_back(kEntryPrefix);
+    bytes.push_back(kEncodingVersion);
+    append_u64(bytes, entry.txn_id);
+    append_u64(bytes, entry.table_id);
+    append_u32(bytes, entry.row_count);
+    bytes.insert(bytes.end(), entry.rows_root.begin(), entry.rows_root.end());
+    append_u32(bytes, checked_length(entry.committed_by.size()));
+    bytes.insert(bytes.end(), entry.committed_by.begin(), entry.committed_by.end());
+    return sha256(bytes.data(), bytes.size());
+}
+
+Digest block_hash(const BlockHeader& header) {
+    std::vector<std::uint8_t> bytes;
+    bytes.reserve(2 + 8 + 32 + 32 + 8 + 8 + 8 + 32);
+    bytes.push_back(kBlockPrefix);
+    bytes.push_back(kEncodingVersion);
+    append_u64(bytes, header.height);
+    bytes.insert(bytes.end(), header.previous_hash.begin(), header.previous_hash.end());
+    bytes.insert(bytes.end(), header.merkle_root.begin(), header.merkle_root.end());
+    append_u64(bytes, header.entry_count);
+    append_u64(bytes, header.row_count);
+    append_u64(bytes, static_cast<std::uint64_t>(header.sealed_at_unix_us));
+    bytes.insert(bytes.end(), header.contracts_hash.begin(), header.contracts_hash.end());
+    return sha256(bytes.data(), bytes.size());
+}
+
+}  // namespace pgledger::core

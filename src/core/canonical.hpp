@@ -1,0 +1,71 @@
+// The canonical, versioned byte encodings that the ledger hashes: rows,
+// transaction entries and block headers. README.md ("Canonical encoding")
+// is the specification; an independent tool can recompute every hash from it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/digest.hpp"
+
+namespace pgledger::core {
+
+inline constexpr std::uint8_t kRowPrefix = 0x00;
+inline constexpr std::uint8_t kEntryPrefix = 0x02;
+inline constexpr std::uint8_t kBlockPrefix = 0x03;
+inline constexpr std::uint8_t kEncodingVersion = 1;
+
+// How a column value was turned into bytes; part of the hashed encoding so
+// that a change of representation can never alias another one.
+enum class ValueKind : std::uint8_t {
+    binary = 'b',    // PostgreSQL's binary send format of the type
+    text = 't',      // the value's characters in UTF-8
+    rendered = 'o',  // the type's output function under pinned settings, UTF-8
+};
+
+// RowHasher builds the hash of one ledger row. Columns are added in the
+// table's column order; NULL columns are not added at all, so that adding a
+// nullable column to a table leaves the hash of every older row unchanged.
+class RowHasher {
+  public:
+    void begin(std::uint64_t table_id, std::uint64_t txn_id, std::uint32_t seq);
+    void add_column(std::uint32_t ordinal, std::string_view name, ValueKind kind, const void* value,
+                    std::size_t value_size);
+    Digest finish();
+
+  private:
+    void put_u32(std::uint32_t value);
+    void put_u64(std::uint64_t value);
+    Sha256 hasher_;
+};
+
+struct EntryFields {
+    std::uint64_t txn_id = 0;
+    std::uint64_t table_id = 0;
+    std::uint32_t row_count = 0;
+    Digest rows_root{};
+    std::string committed_by;
+};
+
+// entry_hash commits to what one transaction appended to one ledger table.
+Digest entry_hash(const EntryFields& entry);
+
+struct BlockHeader {
+    std::uint64_t height = 0;
+    Digest previous_hash{};
+    Digest merkle_root{};
+    std::uint64_t entry_count = 0;
+    std::uint64_t row_count = 0;
+    std::int64_t sealed_at_unix_us = 0;
+    Digest contracts_hash{};
+};
+
+Digest block_hash(const BlockHeader& header);
+
+// Bytes appended big-endian: the one byte order of every encoding.
+void append_u32(std::vector<std::uint8_t>& out, std::uint32_t value);
+void append_u64(std::vector<std::uint8_t>& out, std::uint64_t value);
+
+}  // namespace pgledger::core

@@ -1,0 +1,63 @@
+#include "core/pending_transaction.hpp"
+
+#include <cstdint>
+#include <stdexcept>
+
+namespace pgledger::core {
+
+std::uint32_t PendingTransaction::next_seq() {
+    // Row numbers are stored in an integer column.
+    if (last_seq_ == static_cast<std::uint32_t>(INT32_MAX)) {
+        throw std::length_error("a ledger transaction may append at most 2147483647 rows");
+    }
+    return ++last_seq_;
+}
+
+void PendingTransaction::add_row(std::uint64_t table_id, std::uint32_t seq, const Digest& hash,
+                                 std::uint32_t subtransaction) {
+    PendingTableRows* target = nullptr;
+    for (auto& table : tables_) {
+        if (table.table_id == table_id) {
+            target = &table;
+            break;
+        }
+    }
+    if (target == nullptr) {
+        target = &tables_.emplace_back(PendingTableRows{table_id, {}, {}});
+    }
+    target->rows.push_back(SealedRowHash{seq, hash});
+    target->subtransactions.push_back(subtransaction);
+}
+
+void PendingTransaction::commit_subtransaction(std::uint32_t id, std::uint32_t parent_id) {
+    for (auto& table : tables_) {
+        for (auto& tag : table.subtransactions) {
+            if (tag >= id) {
+                tag = parent_id;
+            }
+        }
+    }
+}
+
+void PendingTransaction::abort_subtransaction(std::uint32_t id) {
+    for (auto& table : tables_) {
+        std::size_t kept = 0;
+        for (std::size_t i = 0; i < table.rows.size(); ++i) {
+            if (table.subtransactions[i] < id) {
+                table.rows[kept] = table.rows[i];
+                table.subtransactions[kept] = table.subtransactions[i];
+                ++kept;
+            }
+        }
+        table.rows.resize(kept);
+        table.subtransactions.resize(kept);
+    }
+}
+
+void PendingTransaction::clear() {
+    txn_id_ = 0;
+    last_seq_ = 0;
+    tables_.clear();
+}
+
+}  // namespace pgledger::core

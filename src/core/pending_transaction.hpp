@@ -1,0 +1,48 @@
+// The row hashes a transaction has appended so far, per ledger table, kept
+// until commit. Rows inserted inside a subtransaction that rolls back are
+// dropped with it, so the sealed record matches exactly the rows that commit.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/digest.hpp"
+
+namespace pgledger::core {
+
+struct SealedRowHash {
+    std::uint32_t seq;
+    Digest hash;
+};
+
+struct PendingTableRows {
+    std::uint64_t table_id;
+    std::vector<SealedRowHash> rows;             // ascending seq
+    std::vector<std::uint32_t> subtransactions;  // parallel to rows
+};
+
+class PendingTransaction {
+  public:
+    bool active() const { return txn_id_ != 0; }
+    std::uint64_t txn_id() const { return txn_id_; }
+    void start(std::uint64_t txn_id) { txn_id_ = txn_id; }
+
+    // next_seq numbers the rows of the transaction across all its tables.
+    std::uint32_t next_seq();
+    void add_row(std::uint64_t table_id, std::uint32_t seq, const Digest& hash, std::uint32_t subtransaction);
+
+    // Subtransaction ids grow monotonically and a subtransaction ends before
+    // its parent, so every row tagged >= id belongs to the ending subtree.
+    void commit_subtransaction(std::uint32_t id, std::uint32_t parent_id);
+    void abort_subtransaction(std::uint32_t id);
+
+    const std::vector<PendingTableRows>& tables() const { return tables_; }
+    void clear();
+
+  private:
+    std::uint64_t txn_id_ = 0;
+    std::uint32_t last_seq_ = 0;
+    std::vector<PendingTableRows> tables_;
+};
+
+}  // namespace pgledger::core

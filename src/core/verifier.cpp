@@ -1,0 +1,241 @@
+#include "core/verifier.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "core/merkle.hpp"
+
+namespace pgledger::core {
+
+namespace {
+constexpr std::size_t kRowHashRecordSize = 4 + 32;
+}
+
+bool decode_row_hashes(const std::uint8_t* bytes, std::size_t size, std::vector<SealedRowHash>& out) {
+    if (size % kRowHashRecordSize != 0) {
+        return false;
+    }
+    out.clear();
+    out.reserve(size / kRowHashRecordSize);
+    for (std::size_t offset = 0; offset < size; offset += kRowHashRecordSize) {
+        SealedRowHash row{};
+        row.seq = static_cast<std::uint32_t>(bytes[offset]) << 24 |
+                  static_cast<std::uint32_t>(bytes[offset + 1]) << 16 |
+                  static_cast<std::uint32_t>(bytes[offset + 2]) << 8 |
+                  static_cast<std::uint32_t>(bytes[offset + 3]);
+        std::copy(bytes + offset + 4, bytes + offset + kRowHashRecordSize, row.hash.begin());
+        if (!out.empty() && out.back().seq >= row.seq) {
+            return false;
+        }
+        out.push_back(row);
+    }
+    return true;
+}
+
+std::vector<std::uint8_t> encode_row_hashes(const std::vector<SealedRowHash>& rows) {
+    std::vector<std::uint8_t> out;
+    out.reserve(rows.size() * kRowHashRecordSize);
+    for (const auto& row : rows) {
+        append_u32(out, row.seq);
+        out.insert(out.end(), row.hash.begin(), row.hash.end());
+    }
+    return out;
+}
+
+Verifier::Verifier(std::vector<std::uint64_t> in_scope_tables)
+    : in_scope_tables_(std::move(in_scope_tables)) {
+    for (auto table_id : in_scope_tables_) {
+        summaries_[table_id];
+    }
+}
+
+bool Verifier::in_scope(std::uint64_t table_id) const {
+    return std::find(in_scope_tables_.begin(), in_scope_tables_.end(), table_id) != in_scope_tables_.end();
+}
+
+void Verifier::add_block(const StoredBlock& block) {
+    blocks_[block.header.height] = block;
+}
+
+void Verifier::add_entry(StoredEntry entry) {
+    const auto key = std::make_pair(entry.fields.txn_id, entry.fields.table_id);
+    EntryState state;
+    state.recomputed.resize(entry.row_hashes.size());
+    state.seen.assign(entry.row_hashes.size(), false);
+    state.stored = std::move(entry);
+    entry_index_[key] = entries_.size();
+    entries_.push_back(std::move(state));
+}
+
+std::string Verifier::block_text(const EntryState& entry) const {
+    if (!entry.stored.block_height) {
+        return "not yet sealed";
+    }
+    return "block " + std::to_string(*entry.stored.block_height);
+}
+
+void Verifier::report_row(std::uint64_t table_id, const std::string& text) {
+    problems_.push_back(Problem{table_id, text});
+}
+
+void Verifier::add_row(std::uint64_t table_id, std::optional<std::uint64_t> txn_id,
+                       std::optional<std::uint32_t> seq, const Digest& recomputed_hash,
+                       const std::string& location) {
+    summaries_[table_id].rows_checked++;
+    if (!txn_id || !seq) {
+        report_row(table_id,
+                   "row " + location +
+                       " has no ledger position: it was added behind the ledger's triggers and no block "
+                       "seals it");
+        return;
+    }
+    const std::string row_name = "row " + location + " (transaction " + std::to_string(*txn_id) + ", row " +
+                                 std::to_string(*seq) + ")";
+    const auto found = entry_index_.find(std::make_pair(*txn_id, table_id));
+    if (found == entry_index_.end()) {
+        report_row(table_id, row_name + " belongs to a transaction that the ledger has no record of");
+        return;
+    }
+    EntryState& entry = entries_[found->second];
+    const auto& sealed = entry.stored.row_hashes;
+    const auto position =
+        std::lower_bound(sealed.begin(), sealed.end(), *seq,
+                         [](const SealedRowHash& row, std::uint32_t s) { return row.seq < s; });
+    if (position == sealed.end() || position->seq != *seq) {
+        entry.has_problem = true;
+        report_row(table_id, row_name + " in " + block_text(entry) +
+                                 " was not part of its transaction when it committed: it was added later");
+        return;
+    }
+    const std::size_t index = static_cast<std::size_t>(position - sealed.begin());
+    if (entry.seen[index]) {
+        entry.has_problem = true;
+        report_row(table_id, row_name + " in " + block_text(entry) + " appears more than once");
+        return;
+    }
+    entry.seen[index] = true;
+    entry.recomputed[index] = recomputed_hash;
+    if (recomputed_hash != position->hash) {
+        entry.has_problem = true;
+        report_row(table_id, row_name + " in " + block_text(entry) +
+                                 " was changed: its values no longer hash to the sealed row hash");
+    }
+}
+
+Digest Verifier::entry_digest_for_block(EntryState& entry) {
+    const auto& stored = entry.stored;
+    const std::uint64_t table_id = stored.fields.table_id;
+    const std::string entry_name =
+        "transaction " + std::to_string(stored.fields.txn_id) + " in " + block_text(entry);
+
+    std::vector<Digest> sealed_hashes;
+    sealed_hashes.reserve(stored.row_hashes.size());
+    for (const auto& row : stored.row_hashes) {
+        sealed_hashes.push_back(row.hash);
+    }
+    if (!stored.row_hashes_well_formed || merkle_root(sealed_hashes) != stored.fields.rows_root ||
+        sealed_hashes.size() != stored.fields.row_count) {
+        entry.has_problem = true;
+        problems_.push_back(Problem{table_id, "the ledger's record of " + entry_name +
+                                                  " was altered: its row hashes do not match its rows root"});
+    }
+    if (!in_scope(table_id)) {
+        return entry_hash(stored.fields);
+    }
+
+    std::vector<Digest> present;
+    present.reserve(stored.row_hashes.size());
+    for (std::size_t i = 0; i < stored.row_hashes.size(); ++i) {
+        if (entry.seen[i]) {
+            present.push_back(entry.recomputed[i]);
+        } else {
+            entry.has_problem = true;
+            report_row(table_id, "row " + std::to_string(stored.row_hashes[i].seq) + " of " + entry_name +
+                                     " is missing: it was deleted");
+        }
+    }
+    EntryFields recomputed = stored.fields;
+    recomputed.row_count = static_cast<std::uint32_t>(present.size());
+    recomputed.rows_root = merkle_root(present);
+    return entry_hash(recomputed);
+}
+
+void Verifier::check_entries_and_blocks() {
+    std::vector<std::size_t> order(entries_.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        order[i] = i;
+    }
+    std::sort(order.begin(), order.end(), [this](std::size_t a, std::size_t b) {
+        const auto& x = entries_[a].stored.fields;
+        const auto& y = entries_[b].stored.fields;
+        return std::tie(x.txn_id, x.table_id) < std::tie(y.txn_id, y.table_id);
+    });
+
+    struct BlockContents {
+        std::vector<Digest> entry_hashes;
+        std::uint64_t row_count = 0;
+        bool has_problem = false;
+    };
+    std::map<std::uint64_t, BlockContents> contents;
+    std::map<std::uint64_t, std::set<std::uint64_t>> blocks_per_table;
+    for (std::size_t index : order) {
+        EntryState& entry = entries_[index];
+        const Digest digest = entry_digest_for_block(entry);
+        const auto table_id = entry.stored.fields.table_id;
+        if (!entry.stored.block_height) {
+            continue;
+        }
+        const std::uint64_t height = *entry.stored.block_height;
+        if (blocks_.count(height) == 0) {
+            problems_.push_back(Problem{
+                table_id, "transaction " + std::to_string(entry.stored.fields.txn_id) +
+                              " is recorded in block " + std::to_string(height) + ", which does not exist"});
+            continue;
+        }
+        auto& block = contents[height];
+        block.entry_hashes.push_back(digest);
+        block.row_count += entry.stored.fields.row_count;
+        block.has_problem = block.has_problem || entry.has_problem;
+        blocks_per_table[table_id].insert(height);
+    }
+    for (const auto& [table_id, heights] : blocks_per_table) {
+        if (in_scope(table_id)) {
+            summaries_[table_id].blocks_checked = heights.size();
+        }
+    }
+    for (const auto& [height, block] : blocks_) {
+        if (height == 0) {
+            continue;  // genesis seals no entries; its merkle root is the ledger's random nonce
+        }
+        const BlockContents& sealed = contents[height];
+        const std::string name = "block " + std::to_string(height);
+        if (sealed.entry_hashes.size() != block.header.entry_count ||
+            sealed.row_count != block.header.row_count) {
+            problems_.push_back(Problem{
+                std::nullopt, name + " seals " + std::to_string(block.header.entry_count) + " entries of " +
+                                  std::to_string(block.header.row_count) + " rows, but the ledger records " +
+                                  std::to_string(sealed.entry_hashes.size()) + " entries of " +
+                                  std::to_string(sealed.row_count) + " rows for it"});
+        } else if (!sealed.has_problem && merkle_root(sealed.entry_hashes) != block.header.merkle_root) {
+            problems_.push_back(Problem{
+                std::nullopt, name + " was altered: its transactions no longer hash to its merkle root"});
+        }
+    }
+}
+
+void Verifier::finish() {
+    for (auto& text : chain_problems(blocks_)) {
+        problems_.push_back(Problem{std::nullopt, std::move(text)});
+    }
+    if (blocks_.empty() && !entries_.empty()) {
+        problems_.push_back(Problem{std::nullopt, "the chain has no blocks, yet transactions are recorded"});
+    }
+    check_entries_and_blocks();
+}
+
+TableSummary Verifier::summary(std::uint64_t table_id) const {
+    const auto found = summaries_.find(table_id);
+    return found == summaries_.end() ? TableSummary{} : found->second;
+}
+
+}  // namespace pgledger::core

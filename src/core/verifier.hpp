@@ -1,0 +1,94 @@
+// Verifier recomputes the ledger from stored values and reports every place
+// where history differs from what the hash chain sealed. It trusts no stored
+// hash: stored hashes are only ever compared with recomputed ones.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/canonical.hpp"
+#include "core/chain.hpp"
+#include "core/pending_transaction.hpp"
+
+namespace pgledger::core {
+
+struct StoredEntry {
+    EntryFields fields;
+    std::optional<std::uint64_t> block_height;  // empty while not yet sealed
+    std::vector<SealedRowHash> row_hashes;      // as sealed, ascending seq
+    bool row_hashes_well_formed = true;
+};
+
+struct Problem {
+    std::optional<std::uint64_t> table_id;  // empty: a problem of the chain itself
+    std::string text;
+};
+
+struct TableSummary {
+    std::uint64_t rows_checked = 0;
+    std::uint64_t blocks_checked = 0;
+};
+
+// decode_row_hashes parses the stored (u32 seq, 32-byte hash) list.
+bool decode_row_hashes(const std::uint8_t* bytes, std::size_t size, std::vector<SealedRowHash>& out);
+std::vector<std::uint8_t> encode_row_hashes(const std::vector<SealedRowHash>& rows);
+
+class Verifier {
+  public:
+    // in_scope_tables: the tables whose rows are scanned; entries of other
+    // tables count towards block roots through their stored row hashes.
+    explicit Verifier(std::vector<std::uint64_t> in_scope_tables);
+
+    void add_block(const StoredBlock& block);
+    void add_entry(StoredEntry entry);
+
+    // Rows are fed after all entries. location names the row to a person
+    // (its ctid); txn_id and seq are empty when the row carries no position.
+    void add_row(std::uint64_t table_id, std::optional<std::uint64_t> txn_id,
+                 std::optional<std::uint32_t> seq, const Digest& recomputed_hash,
+                 const std::string& location);
+
+    // add_table_problem reports what the caller found about a table itself.
+    void add_table_problem(std::uint64_t table_id, std::string text) {
+        problems_.push_back(Problem{table_id, std::move(text)});
+    }
+
+    void finish();
+
+    const std::vector<Problem>& problems() const { return problems_; }
+    TableSummary summary(std::uint64_t table_id) const;
+    std::uint64_t blocks_checked() const { return blocks_.size(); }
+
+  private:
+    struct EntryState {
+        StoredEntry stored;
+        std::vector<Digest> recomputed;  // parallel to stored.row_hashes
+        std::vector<bool> seen;
+        bool has_problem = false;
+    };
+
+    bool in_scope(std::uint64_t table_id) const;
+    std::string block_text(const EntryState& entry) const;
+    void report_row(std::uint64_t table_id, const std::string& text);
+    Digest entry_digest_for_block(EntryState& entry);
+    void check_entries_and_blocks();
+
+    std::vector<std::uint64_t> in_scope_tables_;
+    Chain blocks_;
+    std::vector<EntryState> entries_;
+    struct EntryKeyHash {
+        std::size_t operator()(const std::pair<std::uint64_t, std::uint64_t>& key) const {
+            return std::hash<std::uint64_t>()(key.first * 0x9e3779b97f4a7c15ULL ^ key.second);
+        }
+    };
+    std::unordered_map<std::pair<std::uint64_t, std::uint64_t>, std::size_t, EntryKeyHash> entry_index_;
+    std::unordered_map<std::uint64_t, TableSummary> summaries_;
+    std::vector<Problem> problems_;
+};
+
+}  // namespace pgledger::core

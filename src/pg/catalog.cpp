@@ -1,0 +1,85 @@
+#include "pg/catalog.hpp"
+
+extern "C" {
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "commands/trigger.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+#include "access/htup_details.h"
+}
+
+#include <cstring>
+#include <cstdlib>
+
+namespace pgledger::pg {
+
+Oid ledger_namespace() {
+    return get_namespace_oid(kSchema, true);
+}
+
+Oid ledger_relation(const char* name) {
+    const Oid schema = ledger_namespace();
+    return OidIsValid(schema) ? get_relname_relid(name, schema) : InvalidOid;
+}
+
+bool is_ledger_trigger_name(const char* name) {
+    return std::strcmp(name, kRowTrigger) == 0 || std::strcmp(name, kGuardTrigger) == 0;
+}
+
+static const Trigger* find_row_trigger(Relation relation) {
+    const TriggerDesc* triggers = relation->trigdesc;
+    if (triggers == nullptr) {
+        return nullptr;
+    }
+    for (int i = 0; i < triggers->numtriggers; ++i) {
+        if (std::strcmp(triggers->triggers[i].tgname, kRowTrigger) == 0) {
+            return &triggers->triggers[i];
+        }
+    }
+    return nullptr;
+}
+
+std::uint64_t ledger_table_id(Relation relation) {
+    const Trigger* trigger = find_row_trigger(relation);
+    if (trigger == nullptr || trigger->tgnargs != 1) {
+        return 0;
+    }
+    return std::strtoull(trigger->tgargs[0], nullptr, 10);
+}
+
+bool is_ledger_table(Oid relid) {
+    if (get_rel_relkind(relid) != RELKIND_RELATION) {
+        return false;
+    }
+    Relation relation = RelationIdGetRelation(relid);
+    if (relation == nullptr) {
+        return false;
+    }
+    const bool ledger = find_row_trigger(relation) != nullptr;
+    RelationClose(relation);
+    return ledger;
+}
+
+bool is_internal_relation(Oid relid) {
+    const Oid schema = ledger_namespace();
+    return OidIsValid(schema) && get_rel_namespace(relid) == schema &&
+           (get_rel_relkind(relid) == RELKIND_RELATION || get_rel_relkind(relid) == RELKIND_SEQUENCE);
+}
+
+}  // namespace pgledger::pg
+
+namespace pgledger::pg {
+
+Oid relation_owner(Oid relid) {
+    HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+    if (!HeapTupleIsValid(tuple)) {
+        elog(ERROR, "cache lookup failed for relation %u", relid);
+    }
+    const Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
+    ReleaseSysCache(tuple);
+    return owner;
+}
+
+}  // namespace pgledger::pg

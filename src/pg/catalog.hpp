@@ -1,0 +1,39 @@
+// Where the ledger keeps its state in the catalog, and how to recognise a
+// ledger table and the ledger's own relations.
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+#include "utils/relcache.h"
+}
+
+#include <cstdint>
+
+namespace pgledger::pg {
+
+inline constexpr const char* kSchema = "ledger";
+inline constexpr const char* kExtension = "pgledger";
+// The row trigger sorts after every ordinary trigger name, so it hashes the
+// row as it will be stored, after all other BEFORE triggers changed it.
+inline constexpr const char* kRowTrigger = "zz_pgledger_row";
+inline constexpr const char* kGuardTrigger = "zz_pgledger_guard";
+inline constexpr const char* kTxnColumn = "ledger_transaction_id";
+inline constexpr const char* kSeqColumn = "ledger_sequence_number";
+
+// ledger_namespace is InvalidOid when the extension is not installed here.
+Oid ledger_namespace();
+Oid ledger_relation(const char* name);
+
+// is_ledger_table: the relation carries the ledger's row trigger. Its
+// table_id is the trigger's argument (0 if not a ledger table).
+bool is_ledger_table(Oid relid);
+std::uint64_t ledger_table_id(Relation relation);
+// is_internal_relation: one of the ledger's own tables or sequences.
+bool is_internal_relation(Oid relid);
+bool is_ledger_trigger_name(const char* name);
+
+}  // namespace pgledger::pg
+
+namespace pgledger::pg {
+Oid relation_owner(Oid relid);
+}  // namespace pgledger::pg

@@ -1,0 +1,247 @@
+// ledger.create_ledger_table(): turns an ordinary table into a ledger table,
+// sealing the rows it already holds as the ledger's first record of it.
+
+extern "C" {
+#include "postgres.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/catalog.h"
+#include "catalog/heap.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "commands/sequence.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+}
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/merkle.hpp"
+#include "core/pending_transaction.hpp"
+#include "core/verifier.hpp"
+#include "pg/catalog.hpp"
+#include "pg/cpp_boundary.hpp"
+#include "pg/datum_conversion.hpp"
+#include "pg/errors.hpp"
+#include "pg/row_codec.hpp"
+#include "pg/row_scan.hpp"
+#include "pg/sealer.hpp"
+#include "pg/transaction_log.hpp"
+
+namespace pgledger::pg {
+namespace {
+
+void check_convertible(Relation relation) {
+    const char* name = RelationGetRelationName(relation);
+    const Oid relid = RelationGetRelid(relation);
+    const char kind = relation->rd_rel->relkind;
+    if (kind == RELKIND_PARTITIONED_TABLE) {
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("partitioned table \"%s\" cannot be a ledger table", name),
+                        errhint("Make an ordinary (unpartitioned) table a ledger table.")));
+    }
+    if (kind != RELKIND_RELATION) {
+        ereport(ERROR,
+                (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("\"%s\" is not a table", name),
+                 errdetail("Only ordinary tables can become ledger tables, not views, materialized views, "
+                           "foreign tables, sequences or indexes."),
+                 errhint("Create a table, copy the rows into it, and make that table a ledger table.")));
+    }
+    if (relation->rd_rel->relpersistence == RELPERSISTENCE_TEMP) {
+        ereport(
+            ERROR,
+            (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+             errmsg("temporary table \"%s\" cannot be a ledger table", name),
+             errdetail("A temporary table disappears at the end of the session, and its history with it."),
+             errhint("Use a permanent table.")));
+    }
+    if (relation->rd_rel->relpersistence == RELPERSISTENCE_UNLOGGED) {
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("unlogged table \"%s\" cannot be a ledger table", name),
+                        errdetail("A crash empties unlogged tables, which would erase sealed history."),
+                        errhint("Run ALTER TABLE %s SET LOGGED first.", quote_identifier(name))));
+    }
+    if (IsCatalogRelation(relation) || is_internal_relation(relid)) {
+        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+                        errmsg("\"%s\" is a system or ledger table and cannot become a ledger table", name),
+                        errhint("Make one of your own tables a ledger table.")));
+    }
+    if (relation->rd_rel->relam != HEAP_TABLE_AM_OID) {
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("table \"%s\" does not use the heap access method", name),
+                        errhint("Ledger tables must be heap tables.")));
+    }
+    if (relation->rd_rel->relispartition || relation->rd_rel->relhassubclass || has_superclass(relid)) {
+        ereport(ERROR,
+                (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                 errmsg("table \"%s\" takes part in inheritance or partitioning", name),
+                 errdetail("Statements on a parent table would reach the ledger rows of its children."),
+                 errhint("Make a standalone table a ledger table.")));
+    }
+    if (is_ledger_table(relid)) {
+        ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT), errmsg("\"%s\" is already a ledger table", name),
+                        errhint("See ledger.tables for the ledger tables of this database.")));
+    }
+    const TupleDesc descriptor = RelationGetDescr(relation);
+    for (int i = 0; i < descriptor->natts; ++i) {
+        const Form_pg_attribute attribute = TupleDescAttr(descriptor, i);
+        const char* column = NameStr(attribute->attname);
+        if (!attribute->attisdropped &&
+            (std::strcmp(column, kTxnColumn) == 0 || std::strcmp(column, kSeqColumn) == 0)) {
+            ereport(
+                ERROR,
+                (errcode(ERRCODE_DUPLICATE_COLUMN),
+                 errmsg("table \"%s\" already has a column named \"%s\"", name, column),
+                 errdetail("pgledger adds columns \"%s\" and \"%s\" to record each row's ledger position.",
+                           kTxnColumn, kSeqColumn),
+                 errhint("Rename that column before making the table a ledger table.")));
+        }
+    }
+}
+
+void execute(const char* sql, int expected) {
+    const int result = SPI_execute(sql, false, 0);
+    if (result != expected) {
+        elog(ERROR, "pgledger: \"%s\" failed: %s", sql, SPI_result_code_string(result));
+    }
+}
+
+int64 next_value(const char* sequence) {
+    return nextval_internal(ledger_relation(sequence), false);
+}
+
+struct ExistingRows {
+    core::PendingTableRows* rows;
+    uint64 missing_position;
+};
+
+void collect_existing_row(void* state, const ScannedRow& row) {
+    auto* existing = static_cast<ExistingRows*>(state);
+    if (!row.has_position) {
+        ++existing->missing_position;
+        return;
+    }
+    call_cpp([&] { existing->rows->rows.push_back(core::SealedRowHash{row.seq, row.hash}); });
+}
+
+// seal_existing_rows records the rows the table held before it became a
+// ledger table as one transaction, sealed like any other.
+void seal_existing_rows(Oid relid, std::uint64_t table_id, const char* qualified_name) {
+    execute(psprintf("SELECT 1 FROM %s LIMIT 1", qualified_name), SPI_OK_SELECT);
+    if (SPI_processed == 0) {
+        return;
+    }
+    const int64 txn_id = next_value("transaction_id_seq");
+    execute(
+        psprintf("UPDATE %s t SET %s = %lld, %s = n.row_number FROM (SELECT ctid, row_number() OVER () AS "
+                 "row_number FROM %s) n WHERE t.ctid = n.ctid",
+                 qualified_name, kTxnColumn, static_cast<long long>(txn_id), kSeqColumn, qualified_name),
+        SPI_OK_UPDATE);
+    CommandCounterIncrement();
+
+    Relation relation = table_open(relid, NoLock);
+    const RowCodec* codec = build_row_codec(relation, table_id, CurrentMemoryContext);
+    auto* rows = owned_by_context<core::PendingTableRows>(CurrentMemoryContext);
+    rows->table_id = table_id;
+    ExistingRows existing{rows, 0};
+    Snapshot snapshot = RegisterSnapshot(GetLatestSnapshot());
+    scan_ledger_rows(relation, codec, snapshot, collect_existing_row, &existing);
+    UnregisterSnapshot(snapshot);
+    table_close(relation, NoLock);
+    Assert(existing.missing_position == 0);
+
+    bytea* row_hashes = nullptr;
+    core::Digest rows_root{};
+    call_cpp([&] {
+        std::sort(rows->rows.begin(), rows->rows.end(),
+                  [](const core::SealedRowHash& a, const core::SealedRowHash& b) { return a.seq < b.seq; });
+        std::vector<core::Digest> leaves;
+        leaves.reserve(rows->rows.size());
+        for (const auto& row : rows->rows) {
+            leaves.push_back(row.hash);
+        }
+        rows_root = core::merkle_root(leaves);
+    });
+    const std::size_t encoded_size = rows->rows.size() * (4 + 32);
+    row_hashes = static_cast<bytea*>(palloc(VARHDRSZ + encoded_size));
+    SET_VARSIZE(row_hashes, VARHDRSZ + encoded_size);
+    call_cpp([&] {
+        const auto encoded = core::encode_row_hashes(rows->rows);
+        std::memcpy(VARDATA(row_hashes), encoded.data(), encoded.size());
+    });
+    Oid types[6] = {INT8OID, INT8OID, INT4OID, BYTEAOID, BYTEAOID, NAMEOID};
+    Datum values[6] = {Int64GetDatum(txn_id),
+                       Int64GetDatum(static_cast<int64>(table_id)),
+                       Int32GetDatum(static_cast<int32>(rows->rows.size())),
+                       PointerGetDatum(digest_to_bytea(rows_root)),
+                       PointerGetDatum(row_hashes),
+                       CStringGetDatum(GetUserNameFromId(GetUserId(), false))};
+    begin_internal_write();
+    const int result = SPI_execute_with_args(
+        "INSERT INTO ledger.transactions (transaction_id, table_id, row_count, rows_root, row_hashes, "
+        "committed_by) VALUES ($1, $2, $3, $4, $5, $6)",
+        6, types, values, nullptr, false, 0);
+    end_internal_write();
+    if (result != SPI_OK_INSERT) {
+        elog(ERROR, "pgledger could not record the existing rows: %s", SPI_result_code_string(result));
+    }
+}
+
+}  // namespace
+}  // namespace pgledger::pg
+
+using namespace pgledger::pg;
+
+extern "C" {
+PG_FUNCTION_INFO_V1(pgledger_create_ledger_table);
+}
+
+extern "C" Datum pgledger_create_ledger_table(PG_FUNCTION_ARGS) {
+    const Oid relid = PG_GETARG_OID(0);
+    // No other session may insert, or see the table half converted.
+    Relation relation = table_open(relid, AccessExclusiveLock);
+    check_convertible(relation);
+    const char* qualified_name = quote_qualified_identifier(
+        get_namespace_name(RelationGetNamespace(relation)), RelationGetRelationName(relation));
+    // Closed but still locked: ALTER TABLE refuses tables that are open.
+    table_close(relation, NoLock);
+    SPI_connect();
+    ensure_genesis();
+    const auto table_id = static_cast<std::uint64_t>(next_value("table_id_seq"));
+    execute(psprintf("ALTER TABLE %s ADD COLUMN %s bigint, ADD COLUMN %s integer", qualified_name, kTxnColumn,
+                     kSeqColumn),
+            SPI_OK_UTILITY);
+    seal_existing_rows(relid, table_id, qualified_name);
+    execute(psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL, ALTER COLUMN %s SET NOT NULL",
+                     qualified_name, kTxnColumn, kSeqColumn),
+            SPI_OK_UTILITY);
+    execute(
+        psprintf(
+            "CREATE TRIGGER %s BEFORE INSERT ON %s FOR EACH ROW EXECUTE FUNCTION ledger._seal_row('%llu')",
+            kRowTrigger, qualified_name, static_cast<unsigned long long>(table_id)),
+        SPI_OK_UTILITY);
+    execute(psprintf("CREATE TRIGGER %s BEFORE UPDATE OR DELETE OR TRUNCATE ON %s FOR EACH STATEMENT EXECUTE "
+                     "FUNCTION ledger._refuse_change()",
+                     kGuardTrigger, qualified_name),
+            SPI_OK_UTILITY);
+    // ALWAYS: session_replication_role = replica must not switch them off.
+    execute(psprintf("ALTER TABLE %s ENABLE ALWAYS TRIGGER %s, ENABLE ALWAYS TRIGGER %s", qualified_name,
+                     kRowTrigger, kGuardTrigger),
+            SPI_OK_UTILITY);
+    Oid types[2] = {INT8OID, REGCLASSOID};
+    Datum values[2] = {Int64GetDatum(static_cast<int64>(table_id)), ObjectIdGetDatum(relid)};
+    if (SPI_execute_with_args("INSERT INTO ledger.tables (table_id, relation) VALUES ($1, $2)", 2, types,
+                              values, nullptr, false, 0) != SPI_OK_INSERT) {
+        elog(ERROR, "pgledger could not register ledger table \"%s\"", qualified_name);
+    }
+    SPI_finish();
+    PG_RETURN_VOID();
+}

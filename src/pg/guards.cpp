@@ -1,0 +1,442 @@
+#include "pg/guards.hpp"
+
+extern "C" {
+#include "postgres.h"
+#include "access/htup_details.h"
+#include "access/genam.h"
+#include "access/skey.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/objectaccess.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_trigger.h"
+#include "catalog/namespace.h"
+#include "commands/extension.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/parsenodes.h"
+#include "nodes/plannodes.h"
+#include "parser/parse_type.h"
+#include "parser/parsetree.h"
+#include "tcop/utility.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+}
+
+#include <cstring>
+
+#include "pg/catalog.hpp"
+#include "pg/errors.hpp"
+#include "pg/transaction_log.hpp"
+
+namespace pgledger::pg {
+namespace {
+
+ExecutorStart_hook_type previous_executor_start = nullptr;
+ProcessUtility_hook_type previous_process_utility = nullptr;
+object_access_hook_type previous_object_access = nullptr;
+
+[[noreturn]] void refuse_history_change(Oid relid, const char* what) {
+    ereport(ERROR, (errcode(ERRCODE_LEDGER_APPEND_ONLY),
+                    errmsg("%s is not allowed on ledger table \"%s\"", what, get_rel_name(relid)),
+                    errdetail("Ledger tables are append-only for every role, superusers included."),
+                    errhint("Record a correction as a new row instead of changing or removing history.")));
+    pg_unreachable();
+}
+
+[[noreturn]] void refuse_internal_change(Oid relid, const char* what) {
+    ereport(ERROR, (errcode(ERRCODE_LEDGER_PROTECTED_OBJECT),
+                    errmsg("%s is not allowed on \"%s.%s\"", what, kSchema, get_rel_name(relid)),
+                    errdetail("The ledger's own tables are written only by pgledger."),
+                    errhint("Read them with SELECT; verify them with ledger.verify().")));
+    pg_unreachable();
+}
+
+[[noreturn]] void refuse(Oid relid, bool internal, const char* what) {
+    if (internal) {
+        refuse_internal_change(relid, what);
+    }
+    refuse_history_change(relid, what);
+}
+
+void check_modify_table(const PlannedStmt* statement, const ModifyTable* modify) {
+    ListCell* cell = nullptr;
+    int action_list_index = 0;
+    foreach (cell, modify->resultRelations) {
+        const Oid relid = rt_fetch(lfirst_int(cell), statement->rtable)->relid;
+        const bool ledger_table = is_ledger_table(relid);
+        const bool internal = !ledger_table && is_internal_relation(relid);
+        if (!ledger_table && !internal) {
+            ++action_list_index;
+            continue;
+        }
+        switch (modify->operation) {
+            case CMD_UPDATE:
+                // Only the sealer updates, to record which block sealed an entry.
+                if (internal && internal_write_in_progress()) {
+                    break;
+                }
+                refuse(relid, internal, "UPDATE");
+            case CMD_DELETE:
+                refuse(relid, internal, "DELETE");
+            case CMD_INSERT:
+                if (modify->onConflictAction == ONCONFLICT_UPDATE) {
+                    refuse(relid, internal, "INSERT ... ON CONFLICT DO UPDATE");
+                }
+                if (modify->onConflictAction == ONCONFLICT_NOTHING && ledger_table) {
+                    ereport(
+                        ERROR,
+                        (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                         errmsg("INSERT ... ON CONFLICT DO NOTHING is not supported on ledger table \"%s\"",
+                                get_rel_name(relid)),
+                         errhint("Filter out existing keys in the INSERT's SELECT, e.g. with WHERE NOT "
+                                 "EXISTS.")));
+                }
+                break;
+            case CMD_MERGE: {
+                List* actions = static_cast<List*>(list_nth(modify->mergeActionLists, action_list_index));
+                ListCell* action_cell = nullptr;
+                foreach (action_cell, actions) {
+                    const auto* action = static_cast<MergeAction*>(lfirst(action_cell));
+                    if (action->commandType == CMD_UPDATE || action->commandType == CMD_DELETE) {
+                        const char* what = action->commandType == CMD_UPDATE ? "MERGE ... THEN UPDATE"
+                                                                             : "MERGE ... THEN DELETE";
+                        refuse(relid, internal, what);
+                    }
+                }
+                break;
+            }
+            default:
+                break;
+        }
+        ++action_list_index;
+    }
+}
+
+void check_plan(const PlannedStmt* statement, const Plan* plan) {
+    if (plan != nullptr && IsA(plan, ModifyTable)) {
+        check_modify_table(statement, reinterpret_cast<const ModifyTable*>(plan));
+    }
+}
+
+void guard_executor_start(QueryDesc* query, int flags) {
+    const PlannedStmt* statement = query->plannedstmt;
+    if (statement->commandType != CMD_SELECT || statement->hasModifyingCTE) {
+        // Data-modifying statements keep each ModifyTable at the top of
+        // the main plan or of a CTE's subplan.
+        check_plan(statement, statement->planTree);
+        ListCell* cell = nullptr;
+        foreach (cell, statement->subplans) {
+            check_plan(statement, static_cast<const Plan*>(lfirst(cell)));
+        }
+    }
+    if (previous_executor_start != nullptr) {
+        previous_executor_start(query, flags);
+    } else {
+        standard_ExecutorStart(query, flags);
+    }
+}
+
+Oid relation_of(RangeVar* relation) {
+    return RangeVarGetRelid(relation, NoLock, true);
+}
+
+bool trigger_command_touches_ledger_triggers(const AlterTableCmd* command) {
+    switch (command->subtype) {
+        case AT_EnableAlwaysTrig:
+            return false;  // the state ledger triggers are created in
+        case AT_EnableTrig:
+        case AT_EnableReplicaTrig:
+        case AT_DisableTrig:
+            return is_ledger_trigger_name(command->name);
+        default:
+            return true;  // ALL or USER triggers include the ledger's
+    }
+}
+
+// added_column_changes_existing_rows: a default (of the column or of its
+// domain), identity or generated value would give every existing row a
+// value that its sealed hash does not cover.
+bool added_column_changes_existing_rows(const ColumnDef* column) {
+    if (column->raw_default != nullptr || column->cooked_default != nullptr || column->identity != '\0' ||
+        column->generated != '\0' || column->is_not_null) {
+        return true;
+    }
+    ListCell* cell = nullptr;
+    foreach (cell, column->constraints) {
+        const auto* constraint = static_cast<Constraint*>(lfirst(cell));
+        switch (constraint->contype) {
+            case CONSTR_DEFAULT:
+            case CONSTR_IDENTITY:
+            case CONSTR_GENERATED:
+            case CONSTR_NOTNULL:
+            case CONSTR_PRIMARY:
+                return true;
+            default:
+                break;
+        }
+    }
+    if (column->typeName != nullptr) {
+        const Oid type = typenameTypeId(nullptr, column->typeName);
+        if (get_typtype(type) == TYPTYPE_DOMAIN && get_typdefault(type) != nullptr) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void check_alter_ledger_table(Oid relid, const AlterTableStmt* statement) {
+    ListCell* cell = nullptr;
+    foreach (cell, statement->cmds) {
+        const auto* command = static_cast<AlterTableCmd*>(lfirst(cell));
+        switch (command->subtype) {
+            case AT_AddColumn:
+                if (added_column_changes_existing_rows(reinterpret_cast<ColumnDef*>(command->def))) {
+                    ereport(
+                        ERROR,
+                        (errcode(ERRCODE_LEDGER_APPEND_ONLY),
+                         errmsg("a column added to ledger table \"%s\" must be nullable, without a default",
+                                get_rel_name(relid)),
+                         errdetail("A default, identity, generated or NOT NULL column would give existing "
+                                   "rows a value their sealed hashes do not cover."),
+                         errhint("Add the column as nullable without a default; new rows can set it.")));
+                }
+                break;
+            case AT_ColumnDefault:
+            case AT_DropNotNull:
+            case AT_SetNotNull:
+            case AT_CheckNotNull:
+            case AT_SetStatistics:
+            case AT_SetOptions:
+            case AT_ResetOptions:
+            case AT_SetStorage:
+            case AT_SetCompression:
+            case AT_AddIndex:
+            case AT_AddConstraint:
+            case AT_AlterConstraint:
+            case AT_ValidateConstraint:
+            case AT_AddIndexConstraint:
+            case AT_DropConstraint:
+            case AT_ChangeOwner:
+            case AT_ClusterOn:
+            case AT_DropCluster:
+            case AT_SetLogged:
+            case AT_SetTableSpace:
+            case AT_SetRelOptions:
+            case AT_ResetRelOptions:
+            case AT_ReplicaIdentity:
+            case AT_EnableRowSecurity:
+            case AT_DisableRowSecurity:
+            case AT_ForceRowSecurity:
+            case AT_NoForceRowSecurity:
+                break;  // these leave every stored value as it is
+            case AT_EnableTrig:
+            case AT_EnableAlwaysTrig:
+            case AT_EnableReplicaTrig:
+            case AT_DisableTrig:
+            case AT_EnableTrigAll:
+            case AT_DisableTrigAll:
+            case AT_EnableTrigUser:
+            case AT_DisableTrigUser:
+                if (trigger_command_touches_ledger_triggers(command)) {
+                    ereport(ERROR, (errcode(ERRCODE_LEDGER_APPEND_ONLY),
+                                    errmsg("the ledger triggers of \"%s\" cannot be disabled or changed",
+                                           get_rel_name(relid)),
+                                    errhint("Enable or disable your own triggers by name.")));
+                }
+                break;
+            default:
+                ereport(
+                    ERROR,
+                    (errcode(ERRCODE_LEDGER_APPEND_ONLY),
+                     errmsg("this ALTER TABLE is not allowed on ledger table \"%s\"", get_rel_name(relid)),
+                     errdetail("It would rewrite, retype, drop or detach existing ledger rows."),
+                     errhint("Ledger tables allow adding nullable columns, constraints and indexes, "
+                             "and changing storage options.")));
+        }
+    }
+}
+
+void check_create_trigger(Oid relid, const CreateTrigStmt* statement) {
+    if (statement->replace && is_ledger_trigger_name(statement->trigname)) {
+        ereport(ERROR, (errcode(ERRCODE_LEDGER_PROTECTED_OBJECT),
+                        errmsg("trigger \"%s\" of ledger table \"%s\" cannot be replaced",
+                               statement->trigname, get_rel_name(relid))));
+    }
+    const bool before_row_insert = statement->row && statement->timing == TRIGGER_TYPE_BEFORE &&
+                                   (statement->events & TRIGGER_TYPE_INSERT) != 0;
+    if (before_row_insert && std::strcmp(statement->trigname, kRowTrigger) > 0) {
+        ereport(ERROR,
+                (errcode(ERRCODE_LEDGER_PROTECTED_OBJECT),
+                 errmsg("BEFORE INSERT row trigger \"%s\" would fire after the ledger's row trigger",
+                        statement->trigname),
+                 errdetail("Triggers fire in name order; the ledger hashes the row in \"%s\".", kRowTrigger),
+                 errhint("Choose a name that sorts before \"%s\".", kRowTrigger)));
+    }
+}
+
+void check_utility(Node* parsetree) {
+    if (creating_extension) {
+        return;  // the extension's own install and upgrade scripts
+    }
+    switch (nodeTag(parsetree)) {
+        case T_TruncateStmt: {
+            ListCell* cell = nullptr;
+            foreach (cell, reinterpret_cast<TruncateStmt*>(parsetree)->relations) {
+                const Oid relid = relation_of(static_cast<RangeVar*>(lfirst(cell)));
+                if (is_ledger_table(relid)) {
+                    refuse_history_change(relid, "TRUNCATE");
+                }
+                if (is_internal_relation(relid)) {
+                    refuse_internal_change(relid, "TRUNCATE");
+                }
+            }
+            break;
+        }
+        case T_AlterTableStmt: {
+            const auto* statement = reinterpret_cast<AlterTableStmt*>(parsetree);
+            const Oid relid = relation_of(statement->relation);
+            if (is_ledger_table(relid)) {
+                check_alter_ledger_table(relid, statement);
+            } else if (is_internal_relation(relid)) {
+                refuse_internal_change(relid, "ALTER");
+            }
+            break;
+        }
+        case T_RenameStmt: {
+            const auto* statement = reinterpret_cast<RenameStmt*>(parsetree);
+            if (statement->relation == nullptr) {
+                break;
+            }
+            const Oid relid = relation_of(statement->relation);
+            if (is_internal_relation(relid)) {
+                refuse_internal_change(relid, "RENAME");
+            }
+            const bool renames_inside =
+                statement->renameType == OBJECT_COLUMN || statement->renameType == OBJECT_TRIGGER;
+            if (renames_inside && is_ledger_table(relid)) {
+                const bool ledger_trigger =
+                    statement->renameType == OBJECT_TRIGGER && is_ledger_trigger_name(statement->subname);
+                if (statement->renameType == OBJECT_COLUMN || ledger_trigger) {
+                    ereport(ERROR,
+                            (errcode(ERRCODE_LEDGER_APPEND_ONLY),
+                             errmsg("renaming %s of ledger table \"%s\" is not allowed",
+                                    statement->renameType == OBJECT_COLUMN ? "a column" : "a ledger trigger",
+                                    get_rel_name(relid)),
+                             errdetail("Column names are part of every sealed row hash."),
+                             errhint("Create a view that presents the column under the new name.")));
+                }
+            }
+            break;
+        }
+        case T_CreateTrigStmt: {
+            const auto* statement = reinterpret_cast<CreateTrigStmt*>(parsetree);
+            const Oid relid = relation_of(statement->relation);
+            if (is_ledger_table(relid)) {
+                check_create_trigger(relid, statement);
+            }
+            break;
+        }
+        default:
+            break;
+    }
+}
+
+void guard_process_utility(PlannedStmt* statement, const char* query, bool read_only_tree,
+                           ProcessUtilityContext context, ParamListInfo params, QueryEnvironment* environment,
+                           DestReceiver* destination, QueryCompletion* completion) {
+    check_utility(statement->utilityStmt);
+    if (previous_process_utility != nullptr) {
+        previous_process_utility(statement, query, read_only_tree, context, params, environment, destination,
+                                 completion);
+    } else {
+        standard_ProcessUtility(statement, query, read_only_tree, context, params, environment, destination,
+                                completion);
+    }
+}
+
+// trigger_owner returns the table of a ledger trigger, or InvalidOid.
+Oid ledger_trigger_table(Oid trigger_oid) {
+    Relation triggers = table_open(TriggerRelationId, AccessShareLock);
+    ScanKeyData key;
+    ScanKeyInit(&key, Anum_pg_trigger_oid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(trigger_oid));
+    SysScanDesc scan = systable_beginscan(triggers, TriggerOidIndexId, true, nullptr, 1, &key);
+    Oid table = InvalidOid;
+    HeapTuple tuple = systable_getnext(scan);
+    if (HeapTupleIsValid(tuple)) {
+        const auto* trigger = reinterpret_cast<Form_pg_trigger>(GETSTRUCT(tuple));
+        if (is_ledger_trigger_name(NameStr(trigger->tgname))) {
+            table = trigger->tgrelid;
+        }
+    }
+    systable_endscan(scan);
+    table_close(triggers, AccessShareLock);
+    return table;
+}
+
+// guard_object_access sees every drop, however it was reached: DROP TABLE,
+// DROP SCHEMA ... CASCADE, DROP OWNED, DROP EXTENSION, dropped columns.
+void guard_object_access(ObjectAccessType access, Oid class_id, Oid object_id, int sub_id, void* argument) {
+    if (previous_object_access != nullptr) {
+        previous_object_access(access, class_id, object_id, sub_id, argument);
+    }
+    if (access != OAT_DROP || creating_extension) {
+        return;
+    }
+    if (class_id == RelationRelationId) {
+        if (is_ledger_table(object_id)) {
+            refuse_history_change(object_id, sub_id == 0 ? "DROP" : "dropping a column");
+        }
+        if (sub_id == 0 && is_internal_relation(object_id)) {
+            ereport(
+                ERROR,
+                (errcode(ERRCODE_LEDGER_PROTECTED_OBJECT),
+                 errmsg("\"%s.%s\" holds the ledger and cannot be dropped", kSchema, get_rel_name(object_id)),
+                 errdetail("Dropping it, or the pgledger extension, would erase ledger history."),
+                 errhint("A ledger cannot be uninstalled; drop the whole database if it must go.")));
+        }
+    } else if (class_id == TriggerRelationId) {
+        const Oid table = ledger_trigger_table(object_id);
+        if (OidIsValid(table) && is_ledger_table(table)) {
+            ereport(ERROR, (errcode(ERRCODE_LEDGER_APPEND_ONLY),
+                            errmsg("the ledger triggers of \"%s\" cannot be dropped", get_rel_name(table)),
+                            errhint("Ledger tables stay ledger tables for their whole life.")));
+        }
+    }
+}
+
+}  // namespace
+
+void install_guards() {
+    previous_executor_start = ExecutorStart_hook;
+    ExecutorStart_hook = guard_executor_start;
+    previous_process_utility = ProcessUtility_hook;
+    ProcessUtility_hook = guard_process_utility;
+    previous_object_access = object_access_hook;
+    object_access_hook = guard_object_access;
+}
+
+}  // namespace pgledger::pg
+
+extern "C" {
+PG_FUNCTION_INFO_V1(pgledger_refuse_change);
+}
+
+// pgledger_refuse_change backs the hooks with a statement trigger, which
+// also catches TRUNCATE reached through CASCADE from another table.
+extern "C" Datum pgledger_refuse_change(PG_FUNCTION_ARGS) {
+    if (!CALLED_AS_TRIGGER(fcinfo)) {
+        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                        errmsg("ledger._refuse_change() may only be called as a trigger")));
+    }
+    const auto* data = reinterpret_cast<TriggerData*>(fcinfo->context);
+    const char* what = TRIGGER_FIRED_BY_TRUNCATE(data->tg_event) ? "TRUNCATE"
+                       : TRIGGER_FIRED_BY_DELETE(data->tg_event) ? "DELETE"
+                                                                 : "UPDATE";
+    pgledger::pg::refuse_history_change(RelationGetRelid(data->tg_relation), what);
+}

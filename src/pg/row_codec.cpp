@@ -1,0 +1,337 @@
+#include "pg/row_codec.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+}
+
+#include <cstring>
+
+#include "core/canonical.hpp"
+#include "pg/catalog.hpp"
+#include "pg/cpp_boundary.hpp"
+#include "pg/errors.hpp"
+
+namespace pgledger::pg {
+namespace {
+
+ColumnMethod method_for(Oid base_type) {
+    switch (base_type) {
+        case BOOLOID:
+        case INT2OID:
+        case INT4OID:
+        case INT8OID:
+        case OIDOID:
+        case FLOAT4OID:
+        case FLOAT8OID:
+        case DATEOID:
+        case TIMEOID:
+        case TIMESTAMPOID:
+        case TIMESTAMPTZOID:
+        case CASHOID:
+            return ColumnMethod::fixed_binary;
+        case NUMERICOID:
+        case INTERVALOID:
+        case TIMETZOID:
+        case UUIDOID:
+        case INETOID:
+        case CIDROID:
+        case MACADDROID:
+        case MACADDR8OID:
+            return ColumnMethod::send_function;
+        case BYTEAOID:
+            return ColumnMethod::raw_bytes;
+        case TEXTOID:
+        case VARCHAROID:
+        case BPCHAROID:
+        case NAMEOID:
+        case CHAROID:
+        case JSONOID:
+        case XMLOID:
+            return ColumnMethod::text_utf8;
+        default:
+            return ColumnMethod::rendered;
+    }
+}
+
+// Output functions of these types read no setting, so they need no pinning.
+bool renders_without_settings(Oid base_type) {
+    return base_type == JSONBOID || type_is_enum(base_type);
+}
+
+core::ValueKind kind_of(ColumnMethod method) {
+    switch (method) {
+        case ColumnMethod::fixed_binary:
+        case ColumnMethod::send_function:
+        case ColumnMethod::raw_bytes:
+            return core::ValueKind::binary;
+        case ColumnMethod::text_utf8:
+            return core::ValueKind::text;
+        case ColumnMethod::rendered:
+            break;
+    }
+    return core::ValueKind::rendered;
+}
+
+core::RowHasher* row_hasher() {
+    static core::RowHasher* hasher = nullptr;
+    if (hasher == nullptr) {
+        hasher = call_cpp([] { return new core::RowHasher(); });
+    }
+    return hasher;
+}
+
+void add_column(const ColumnCodec& column, const void* bytes, std::size_t size) {
+    core::RowHasher* hasher = row_hasher();
+    call_cpp([&] {
+        hasher->add_column(column.ordinal, std::string_view(column.name_utf8, column.name_length),
+                           kind_of(column.method), bytes, size);
+    });
+}
+
+void add_big_endian(const ColumnCodec& column, std::uint64_t value, int size) {
+    std::uint8_t bytes[8];
+    for (int i = 0; i < size; ++i) {
+        bytes[i] = static_cast<std::uint8_t>(value >> (8 * (size - 1 - i)));
+    }
+    add_column(column, bytes, static_cast<std::size_t>(size));
+}
+
+void add_fixed_binary(const ColumnCodec& column, Datum value) {
+    switch (column.base_type) {
+        case BOOLOID:
+            add_big_endian(column, DatumGetBool(value) ? 1 : 0, 1);
+            break;
+        case INT2OID:
+            add_big_endian(column, static_cast<std::uint16_t>(DatumGetInt16(value)), 2);
+            break;
+        case INT4OID:
+        case DATEOID:
+            add_big_endian(column, static_cast<std::uint32_t>(DatumGetInt32(value)), 4);
+            break;
+        case OIDOID:
+            add_big_endian(column, DatumGetObjectId(value), 4);
+            break;
+        case FLOAT4OID: {
+            const float number = DatumGetFloat4(value);
+            std::uint32_t bits;
+            std::memcpy(&bits, &number, sizeof bits);
+            add_big_endian(column, bits, 4);
+            break;
+        }
+        case FLOAT8OID: {
+            const double number = DatumGetFloat8(value);
+            std::uint64_t bits;
+            std::memcpy(&bits, &number, sizeof bits);
+            add_big_endian(column, bits, 8);
+            break;
+        }
+        default:  // int8, time, timestamp, timestamptz, money: 64-bit integers
+            add_big_endian(column, static_cast<std::uint64_t>(DatumGetInt64(value)), 8);
+            break;
+    }
+}
+
+void add_text(const ColumnCodec& column, const char* server_text, int length) {
+    const char* utf8 = pg_server_to_any(server_text, length, PG_UTF8);
+    const std::size_t utf8_length =
+        utf8 == server_text ? static_cast<std::size_t>(length) : std::strlen(utf8);
+    add_column(column, utf8, utf8_length);
+}
+
+void add_value(const ColumnCodec& column, Datum value) {
+    switch (column.method) {
+        case ColumnMethod::fixed_binary:
+            add_fixed_binary(column, value);
+            break;
+        case ColumnMethod::send_function: {
+            bytea* sent = SendFunctionCall(const_cast<FmgrInfo*>(&column.function), value);
+            add_column(column, VARDATA(sent), VARSIZE(sent) - VARHDRSZ);
+            break;
+        }
+        case ColumnMethod::raw_bytes: {
+            const struct varlena* bytes = pg_detoast_datum_packed(reinterpret_cast<struct varlena*>(value));
+            add_column(column, VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes));
+            break;
+        }
+        case ColumnMethod::text_utf8:
+            if (column.base_type == NAMEOID) {
+                const char* name = NameStr(*DatumGetName(value));
+                add_text(column, name, static_cast<int>(std::strlen(name)));
+            } else if (column.base_type == CHAROID) {
+                const char character = DatumGetChar(value);
+                add_text(column, &character, character == '\0' ? 0 : 1);
+            } else {
+                const struct varlena* text =
+                    pg_detoast_datum_packed(reinterpret_cast<struct varlena*>(value));
+                add_text(column, VARDATA_ANY(text), static_cast<int>(VARSIZE_ANY_EXHDR(text)));
+            }
+            break;
+        case ColumnMethod::rendered: {
+            const char* rendered = OutputFunctionCall(const_cast<FmgrInfo*>(&column.function), value);
+            add_text(column, rendered, static_cast<int>(std::strlen(rendered)));
+            break;
+        }
+    }
+}
+
+// Settings under which rendered values are produced: output that would
+// otherwise follow the session's DateStyle, time zone or float precision.
+constexpr const char* kPinnedSettings[][2] = {
+    {"DateStyle", "ISO, MDY"},   {"IntervalStyle", "postgres"}, {"TimeZone", "UTC"},
+    {"extra_float_digits", "1"}, {"bytea_output", "hex"},       {"lc_monetary", "C"},
+};
+
+int pin_settings() {
+    const int nest_level = NewGUCNestLevel();
+    for (const auto& setting : kPinnedSettings) {
+        (void)set_config_option(setting[0], setting[1], PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+                                false);
+    }
+    return nest_level;
+}
+
+struct CachedCodec {
+    Oid relid;  // hash key
+    RowCodec* codec;
+    MemoryContext context;
+};
+
+HTAB* codec_cache = nullptr;
+
+void forget_codec(Datum, Oid relid) {
+    if (codec_cache == nullptr) {
+        return;
+    }
+    HASH_SEQ_STATUS scan;
+    hash_seq_init(&scan, codec_cache);
+    while (auto* entry = static_cast<CachedCodec*>(hash_seq_search(&scan))) {
+        if (relid == InvalidOid || entry->relid == relid) {
+            MemoryContextDelete(entry->context);
+            (void)hash_search(codec_cache, &entry->relid, HASH_REMOVE, nullptr);
+        }
+    }
+}
+
+}  // namespace
+
+RowCodec* build_row_codec(Relation relation, std::uint64_t table_id, MemoryContext context) {
+    const TupleDesc descriptor = RelationGetDescr(relation);
+    auto* codec = static_cast<RowCodec*>(MemoryContextAllocZero(context, sizeof(RowCodec)));
+    codec->relid = RelationGetRelid(relation);
+    codec->table_id = table_id;
+    codec->columns =
+        static_cast<ColumnCodec*>(MemoryContextAllocZero(context, sizeof(ColumnCodec) * descriptor->natts));
+    std::uint32_t ordinal = 0;
+    for (int i = 0; i < descriptor->natts; ++i) {
+        const Form_pg_attribute attribute = TupleDescAttr(descriptor, i);
+        if (attribute->attisdropped) {
+            continue;
+        }
+        ++ordinal;
+        const char* name = NameStr(attribute->attname);
+        if (std::strcmp(name, kTxnColumn) == 0) {
+            codec->txn_attnum = attribute->attnum;
+            continue;
+        }
+        if (std::strcmp(name, kSeqColumn) == 0) {
+            codec->seq_attnum = attribute->attnum;
+            continue;
+        }
+        if (attribute->attgenerated != '\0') {
+            continue;  // computed from the other columns after the row trigger ran
+        }
+        ColumnCodec& column = codec->columns[codec->column_count++];
+        column.attnum = attribute->attnum;
+        column.ordinal = ordinal;
+        column.name_utf8 = MemoryContextStrdup(context, pg_server_to_any(name, std::strlen(name), PG_UTF8));
+        column.name_length = std::strlen(column.name_utf8);
+        column.base_type = getBaseType(attribute->atttypid);
+        column.type_length = attribute->attlen;
+        column.method = method_for(column.base_type);
+        Oid function_oid = InvalidOid;
+        bool is_varlena = false;
+        if (column.method == ColumnMethod::send_function) {
+            getTypeBinaryOutputInfo(column.base_type, &function_oid, &is_varlena);
+        } else if (column.method == ColumnMethod::rendered) {
+            getTypeOutputInfo(attribute->atttypid, &function_oid, &is_varlena);
+            codec->needs_pinned_settings =
+                codec->needs_pinned_settings || !renders_without_settings(column.base_type);
+        }
+        if (OidIsValid(function_oid)) {
+            fmgr_info_cxt(function_oid, &column.function, context);
+        }
+    }
+    if (codec->txn_attnum == 0 || codec->seq_attnum == 0) {
+        ereport(ERROR, (errcode(ERRCODE_LEDGER_PROTECTED_OBJECT),
+                        errmsg("ledger table \"%s\" has lost its ledger position columns",
+                               RelationGetRelationName(relation)),
+                        errhint("Columns \"%s\" and \"%s\" must exist; restore them from a backup.",
+                                kTxnColumn, kSeqColumn)));
+    }
+    return codec;
+}
+
+RowCodec* row_codec_for(Relation relation, std::uint64_t table_id) {
+    if (codec_cache == nullptr) {
+        HASHCTL control{};
+        control.keysize = sizeof(Oid);
+        control.entrysize = sizeof(CachedCodec);
+        control.hcxt = CacheMemoryContext;
+        codec_cache = hash_create("pgledger row codecs", 16, &control, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+        CacheRegisterRelcacheCallback(forget_codec, 0);
+    }
+    const Oid relid = RelationGetRelid(relation);
+    bool found = false;
+    auto* entry = static_cast<CachedCodec*>(hash_search(codec_cache, &relid, HASH_FIND, &found));
+    if (found && entry->codec->table_id == table_id) {
+        return entry->codec;
+    }
+    MemoryContext context =
+        AllocSetContextCreate(CacheMemoryContext, "pgledger row codec", ALLOCSET_SMALL_SIZES);
+    RowCodec* codec = nullptr;
+    PG_TRY();
+    { codec = build_row_codec(relation, table_id, context); }
+    PG_CATCH();
+    {
+        MemoryContextDelete(context);
+        PG_RE_THROW();
+    }
+    PG_END_TRY();
+    if (found) {
+        MemoryContextDelete(entry->context);
+    } else {
+        entry = static_cast<CachedCodec*>(hash_search(codec_cache, &relid, HASH_ENTER, nullptr));
+    }
+    entry->codec = codec;
+    entry->context = context;
+    return codec;
+}
+
+core::Digest hash_row(const RowCodec* codec, const Datum* values, const bool* nulls, std::uint64_t txn_id,
+                      std::uint32_t seq) {
+    core::RowHasher* hasher = row_hasher();
+    call_cpp([&] { hasher->begin(codec->table_id, txn_id, seq); });
+    const int nest_level = codec->needs_pinned_settings ? pin_settings() : 0;
+    for (int i = 0; i < codec->column_count; ++i) {
+        const ColumnCodec& column = codec->columns[i];
+        const int index = column.attnum - 1;
+        if (!nulls[index]) {
+            add_value(column, values[index]);
+        }
+    }
+    if (codec->needs_pinned_settings) {
+        AtEOXact_GUC(true, nest_level);
+    }
+    return call_cpp([&] { return hasher->finish(); });
+}
+
+}  // namespace pgledger::pg

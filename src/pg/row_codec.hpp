@@ -1,0 +1,59 @@
+// RowCodec turns a ledger row into its canonical encoding and hash
+// (README.md, "Canonical encoding").
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+#include "access/htup.h"
+#include "fmgr.h"
+#include "utils/relcache.h"
+}
+
+#include <cstdint>
+
+#include "core/digest.hpp"
+
+namespace pgledger::pg {
+
+enum class ColumnMethod : std::uint8_t {
+    fixed_binary,   // pass-by-value types written big-endian, as their send function does
+    send_function,  // variable-length types without text content: their binary send format
+    raw_bytes,      // bytea: the bytes themselves
+    text_utf8,      // character types: their characters in UTF-8
+    rendered,       // output function text; settings-sensitive types are rendered under pinned settings
+};
+
+struct ColumnCodec {
+    AttrNumber attnum;
+    std::uint32_t ordinal;
+    const char* name_utf8;
+    std::size_t name_length;
+    Oid base_type;
+    int16 type_length;
+    ColumnMethod method;
+    FmgrInfo function;  // send or output function, where the method calls one
+};
+
+struct RowCodec {
+    Oid relid;
+    std::uint64_t table_id;
+    AttrNumber txn_attnum;
+    AttrNumber seq_attnum;
+    int column_count;
+    ColumnCodec* columns;
+    bool needs_pinned_settings;
+};
+
+// build_row_codec describes how to encode rows of relation; memory comes
+// from context. Errors if the relation lacks the ledger's position columns.
+RowCodec* build_row_codec(Relation relation, std::uint64_t table_id, MemoryContext context);
+
+// row_codec_for returns the cached codec of a ledger table, rebuilt when
+// the relation's definition changes.
+RowCodec* row_codec_for(Relation relation, std::uint64_t table_id);
+
+// hash_row hashes the row's values as stored at the given ledger position.
+core::Digest hash_row(const RowCodec* codec, const Datum* values, const bool* nulls, std::uint64_t txn_id,
+                      std::uint32_t seq);
+
+}  // namespace pgledger::pg

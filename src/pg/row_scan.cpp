@@ -1,0 +1,46 @@
+#include "pg/row_scan.hpp"
+
+extern "C" {
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/tableam.h"
+#include "miscadmin.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+}
+
+namespace pgledger::pg {
+
+void scan_ledger_rows(Relation relation, const RowCodec* codec, Snapshot snapshot, RowVisitor visit,
+                      void* state) {
+    const TupleDesc descriptor = RelationGetDescr(relation);
+    Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * descriptor->natts));
+    bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * descriptor->natts));
+    MemoryContext per_row =
+        AllocSetContextCreate(CurrentMemoryContext, "pgledger row scan", ALLOCSET_DEFAULT_SIZES);
+    TableScanDesc scan = table_beginscan(relation, snapshot, 0, nullptr);
+    HeapTuple tuple = nullptr;
+    while ((tuple = heap_getnext(scan, ForwardScanDirection)) != nullptr) {
+        CHECK_FOR_INTERRUPTS();
+        MemoryContext caller = MemoryContextSwitchTo(per_row);
+        heap_deform_tuple(tuple, descriptor, values, nulls);
+        ScannedRow row{};
+        row.tid = tuple->t_self;
+        const int txn_index = codec->txn_attnum - 1;
+        const int seq_index = codec->seq_attnum - 1;
+        row.has_position = !nulls[txn_index] && !nulls[seq_index] && DatumGetInt64(values[txn_index]) > 0 &&
+                           DatumGetInt32(values[seq_index]) > 0;
+        if (row.has_position) {
+            row.txn_id = static_cast<std::uint64_t>(DatumGetInt64(values[txn_index]));
+            row.seq = static_cast<std::uint32_t>(DatumGetInt32(values[seq_index]));
+        }
+        row.hash = hash_row(codec, values, nulls, row.txn_id, row.seq);
+        visit(state, row);
+        MemoryContextSwitchTo(caller);
+        MemoryContextReset(per_row);
+    }
+    table_endscan(scan);
+    MemoryContextDelete(per_row);
+}
+
+}  // namespace pgledger::pg

@@ -1,0 +1,32 @@
+// Reads every row of a ledger table straight from the heap and hashes it,
+// bypassing row-level security: verification must see every row.
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+#include "storage/itemptr.h"
+#include "utils/relcache.h"
+#include "utils/snapshot.h"
+}
+
+#include <cstdint>
+
+#include "core/digest.hpp"
+#include "pg/row_codec.hpp"
+
+namespace pgledger::pg {
+
+struct ScannedRow {
+    ItemPointerData tid;
+    bool has_position;
+    std::uint64_t txn_id;
+    std::uint32_t seq;
+    core::Digest hash;
+};
+
+using RowVisitor = void (*)(void* state, const ScannedRow& row);
+
+void scan_ledger_rows(Relation relation, const RowCodec* codec, Snapshot snapshot, RowVisitor visit,
+                      void* state);
+
+}  // namespace pgledger::pg

@@ -1,0 +1,194 @@
+#include "pg/sealer.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "common/pg_prng.h"
+#include "executor/spi.h"
+#include "port.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+}
+
+#include "core/canonical.hpp"
+#include "core/merkle.hpp"
+#include "pg/cpp_boundary.hpp"
+#include "pg/datum_conversion.hpp"
+#include "pg/transaction_log.hpp"
+
+namespace pgledger::pg {
+namespace {
+
+constexpr int kBlockFormatVersion = 1;
+
+void run(const char* sql, int expected) {
+    const int result = SPI_execute(sql, false, 0);
+    if (result != expected) {
+        elog(ERROR, "pgledger: \"%s\" failed: %s", sql, SPI_result_code_string(result));
+    }
+}
+
+void lock_chain() {
+    run("LOCK TABLE ledger.blocks IN EXCLUSIVE MODE", SPI_OK_UTILITY);
+}
+
+core::Digest no_contracts_hash() {
+    return call_cpp([] { return core::sha256("", 0); });
+}
+
+void insert_block(const core::BlockHeader& header, TimestampTz sealed_at) {
+    const core::Digest hash = call_cpp([&] { return core::block_hash(header); });
+    Oid types[9] = {INT8OID,        BYTEAOID, BYTEAOID, INT8OID, INT8OID,
+                    TIMESTAMPTZOID, BYTEAOID, BYTEAOID, INT2OID};
+    Datum values[9] = {Int64GetDatum(static_cast<int64>(header.height)),
+                       PointerGetDatum(digest_to_bytea(header.previous_hash)),
+                       PointerGetDatum(digest_to_bytea(header.merkle_root)),
+                       Int64GetDatum(static_cast<int64>(header.entry_count)),
+                       Int64GetDatum(static_cast<int64>(header.row_count)),
+                       TimestampTzGetDatum(sealed_at),
+                       PointerGetDatum(digest_to_bytea(header.contracts_hash)),
+                       PointerGetDatum(digest_to_bytea(hash)),
+                       Int16GetDatum(kBlockFormatVersion)};
+    const int result = SPI_execute_with_args(
+        "INSERT INTO ledger.blocks (height, previous_hash, merkle_root, entry_count, row_count, sealed_at, "
+        "contracts_hash, block_hash, format_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        9, types, values, nullptr, false, 0);
+    if (result != SPI_OK_INSERT) {
+        elog(ERROR, "pgledger could not insert block: %s", SPI_result_code_string(result));
+    }
+}
+
+// Timestamps are sealed at microsecond precision, as timestamptz stores them.
+TimestampTz seal_time() {
+    return GetCurrentTimestamp();
+}
+
+}  // namespace
+
+void ensure_genesis() {
+    lock_chain();
+    run("SELECT 1 FROM ledger.blocks WHERE height = 0", SPI_OK_SELECT);
+    if (SPI_processed > 0) {
+        return;
+    }
+    core::BlockHeader genesis;
+    // A random merkle root makes every ledger's genesis, and so its chain,
+    // unique: a digest of one ledger can never match another.
+    if (!pg_strong_random(genesis.merkle_root.data(), genesis.merkle_root.size())) {
+        ereport(ERROR,
+                (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate a random genesis nonce")));
+    }
+    genesis.contracts_hash = no_contracts_hash();
+    const TimestampTz now = seal_time();
+    genesis.sealed_at_unix_us = unix_microseconds(now);
+    insert_block(genesis, now);
+}
+
+int64 seal_pending(int max_entries) {
+    ensure_genesis();
+    run("SELECT height, block_hash FROM ledger.blocks ORDER BY height DESC LIMIT 1", SPI_OK_SELECT);
+    bool is_null = false;
+    const int64 previous_height =
+        DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
+    core::BlockHeader header;
+    if (!bytea_to_digest(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &is_null),
+                         header.previous_hash)) {
+        ereport(ERROR,
+                (errcode(ERRCODE_DATA_CORRUPTED),
+                 errmsg("block %lld has a malformed hash; the chain cannot grow", (long long)previous_height),
+                 errhint("Run SELECT * FROM ledger.verify() to see what was altered.")));
+    }
+    header.height = static_cast<std::uint64_t>(previous_height) + 1;
+
+    Oid limit_type[1] = {INT4OID};
+    Datum limit_value[1] = {Int32GetDatum(max_entries)};
+    int result = SPI_execute_with_args(
+        "SELECT transaction_id, table_id, row_count, rows_root, committed_by FROM ledger.transactions "
+        "WHERE block_height IS NULL ORDER BY transaction_id, table_id LIMIT $1",
+        1, limit_type, limit_value, nullptr, false, 0);
+    if (result != SPI_OK_SELECT) {
+        elog(ERROR, "pgledger could not read pending transactions: %s", SPI_result_code_string(result));
+    }
+    const uint64 count = SPI_processed;
+    if (count == 0) {
+        return -1;
+    }
+    SPITupleTable* pending = SPI_tuptable;
+    Datum* txn_ids = static_cast<Datum*>(palloc(sizeof(Datum) * count));
+    Datum* table_ids = static_cast<Datum*>(palloc(sizeof(Datum) * count));
+    auto* entry_hashes = static_cast<core::Digest*>(palloc(sizeof(core::Digest) * count));
+    for (uint64 i = 0; i < count; ++i) {
+        HeapTuple tuple = pending->vals[i];
+        txn_ids[i] = SPI_getbinval(tuple, pending->tupdesc, 1, &is_null);
+        table_ids[i] = SPI_getbinval(tuple, pending->tupdesc, 2, &is_null);
+        const int32 row_count = DatumGetInt32(SPI_getbinval(tuple, pending->tupdesc, 3, &is_null));
+        core::Digest rows_root{};
+        if (!bytea_to_digest(SPI_getbinval(tuple, pending->tupdesc, 4, &is_null), rows_root)) {
+            ereport(ERROR,
+                    (errcode(ERRCODE_DATA_CORRUPTED), errmsg("transaction %lld has a malformed rows root",
+                                                             (long long)DatumGetInt64(txn_ids[i]))));
+        }
+        const char* committed_by =
+            NameStr(*DatumGetName(SPI_getbinval(tuple, pending->tupdesc, 5, &is_null)));
+        entry_hashes[i] = call_cpp([&] {
+            core::EntryFields entry;
+            entry.txn_id = static_cast<std::uint64_t>(DatumGetInt64(txn_ids[i]));
+            entry.table_id = static_cast<std::uint64_t>(DatumGetInt64(table_ids[i]));
+            entry.row_count = static_cast<std::uint32_t>(row_count);
+            entry.rows_root = rows_root;
+            entry.committed_by = committed_by;
+            return core::entry_hash(entry);
+        });
+        header.row_count += static_cast<std::uint64_t>(row_count);
+    }
+    header.entry_count = count;
+    header.merkle_root = call_cpp(
+        [&] { return core::merkle_root(std::vector<core::Digest>(entry_hashes, entry_hashes + count)); });
+    header.contracts_hash = no_contracts_hash();
+    const TimestampTz now = seal_time();
+    header.sealed_at_unix_us = unix_microseconds(now);
+    insert_block(header, now);
+
+    Oid update_types[3] = {INT8OID, INT8ARRAYOID, INT8ARRAYOID};
+    Datum update_values[3] = {
+        Int64GetDatum(static_cast<int64>(header.height)),
+        PointerGetDatum(construct_array(txn_ids, static_cast<int>(count), INT8OID, 8, true, TYPALIGN_DOUBLE)),
+        PointerGetDatum(
+            construct_array(table_ids, static_cast<int>(count), INT8OID, 8, true, TYPALIGN_DOUBLE))};
+    begin_internal_write();
+    result = SPI_execute_with_args(
+        "UPDATE ledger.transactions t SET block_height = $1 FROM unnest($2, $3) AS s(transaction_id, "
+        "table_id) "
+        "WHERE t.block_height IS NULL AND t.transaction_id = s.transaction_id AND t.table_id = s.table_id",
+        3, update_types, update_values, nullptr, false, 0);
+    end_internal_write();
+    if (result != SPI_OK_UPDATE || SPI_processed != count) {
+        elog(ERROR, "pgledger sealed %llu entries into block %llu but marked %llu", (unsigned long long)count,
+             (unsigned long long)header.height, (unsigned long long)SPI_processed);
+    }
+    return static_cast<int64>(header.height);
+}
+
+}  // namespace pgledger::pg
+
+extern "C" {
+PG_FUNCTION_INFO_V1(pgledger_seal);
+}
+
+// pgledger_seal seals everything pending now, without waiting for the worker.
+extern "C" Datum pgledger_seal(PG_FUNCTION_ARGS) {
+    SPI_connect();
+    int64 newest = -1;
+    for (;;) {
+        const int64 height = pgledger::pg::seal_pending(10000);
+        if (height < 0) {
+            break;
+        }
+        newest = height;
+    }
+    SPI_finish();
+    if (newest < 0) {
+        PG_RETURN_NULL();
+    }
+    PG_RETURN_INT64(newest);
+}

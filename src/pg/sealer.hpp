@@ -1,0 +1,18 @@
+// Sealing: committed transaction entries become the next block of the chain.
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+}
+
+namespace pgledger::pg {
+
+// ensure_genesis creates block 0 if the chain is empty. Requires SPI.
+void ensure_genesis();
+
+// seal_pending seals up to max_entries unsealed entries into one block and
+// returns its height, or -1 when nothing was pending. Requires SPI and a
+// transaction; serialised against other sealers by a lock on ledger.blocks.
+int64 seal_pending(int max_entries);
+
+}  // namespace pgledger::pg

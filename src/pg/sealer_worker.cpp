@@ -1,0 +1,109 @@
+#include "pg/sealer_worker.hpp"
+
+extern "C" {
+#include "postgres.h"
+#include "access/xact.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+#include "utils/snapmgr.h"
+#include "utils/varlena.h"
+#include "utils/wait_event.h"
+}
+
+#include <cstring>
+
+#include "pg/catalog.hpp"
+#include "pg/sealer.hpp"
+#include "pg/settings.hpp"
+
+namespace pgledger::pg {
+namespace {
+
+constexpr int kRestartSeconds = 5;
+
+// seal_round seals everything committed so far, in blocks of at most
+// ledger.max_block_entries entries, each block in its own transaction.
+void seal_round() {
+    for (;;) {
+        SetCurrentStatementStartTimestamp();
+        StartTransactionCommand();
+        PushActiveSnapshot(GetTransactionSnapshot());
+        int64 sealed = -1;
+        if (OidIsValid(get_extension_oid(kExtension, true))) {
+            pgstat_report_activity(STATE_RUNNING, "pgledger: sealing a block");
+            SPI_connect();
+            sealed = seal_pending(max_block_entries);
+            SPI_finish();
+        }
+        PopActiveSnapshot();
+        CommitTransactionCommand();
+        pgstat_report_activity(STATE_IDLE, nullptr);
+        if (sealed < 0) {
+            return;
+        }
+    }
+}
+
+}  // namespace
+
+void register_sealer_workers() {
+    char* names = pstrdup(sealed_databases != nullptr ? sealed_databases : "");
+    List* list = nullptr;
+    if (!SplitIdentifierString(names, ',', &list)) {
+        ereport(FATAL,
+                (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("ledger.databases is not a valid list"),
+                 errhint("Write database names separated by commas.")));
+    }
+    ListCell* cell = nullptr;
+    foreach (cell, list) {
+        const char* database = static_cast<const char*>(lfirst(cell));
+        BackgroundWorker worker{};
+        worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+        worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+        worker.bgw_restart_time = kRestartSeconds;
+        snprintf(worker.bgw_library_name, BGW_MAXLEN, "pgledger");
+        snprintf(worker.bgw_function_name, BGW_MAXLEN, "pgledger_sealer_main");
+        snprintf(worker.bgw_name, BGW_MAXLEN, "pgledger sealer for database %s", database);
+        snprintf(worker.bgw_type, BGW_MAXLEN, "pgledger sealer");
+        snprintf(worker.bgw_extra, BGW_EXTRALEN, "%s", database);
+        RegisterBackgroundWorker(&worker);
+    }
+}
+
+}  // namespace pgledger::pg
+
+extern "C" PGDLLEXPORT void pgledger_sealer_main(Datum);
+
+extern "C" void pgledger_sealer_main(Datum) {
+    pqsignal(SIGHUP, SignalHandlerForConfigReload);
+    pqsignal(SIGTERM, die);
+    BackgroundWorkerUnblockSignals();
+    char database[BGW_EXTRALEN];
+    std::memcpy(database, MyBgworkerEntry->bgw_extra, BGW_EXTRALEN);
+    database[BGW_EXTRALEN - 1] = '\0';
+    BackgroundWorkerInitializeConnection(database, nullptr, 0);
+    pgstat_report_appname("pgledger sealer");
+    elog(LOG, "pgledger sealer started for database \"%s\", sealing every %d ms", database,
+         pgledger::pg::block_interval_ms);
+    for (;;) {
+        // Seal first: after a restart, commits from before the crash are
+        // sealed at once rather than one interval later.
+        pgledger::pg::seal_round();
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+                        pgledger::pg::block_interval_ms, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+        CHECK_FOR_INTERRUPTS();
+        if (ConfigReloadPending) {
+            ConfigReloadPending = false;
+            ProcessConfigFile(PGC_SIGHUP);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+#include "pg/settings.hpp"
+
+extern "C" {
+#include "postgres.h"
+#include "nodes/pg_list.h"
+#include "utils/guc.h"
+#include "utils/varlena.h"
+}
+
+#include <cstring>
+
+namespace pgledger::pg {
+
+int block_interval_ms = 1000;
+int max_block_entries = 10000;
+char* sealed_databases = nullptr;
+
+void define_settings() {
+    DefineCustomIntVariable("ledger.block_interval", "Longest time from a commit until its block is sealed.",
+                            "The sealer worker wakes this often and seals every committed transaction.",
+                            &block_interval_ms, 1000, 10, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr,
+                            nullptr, nullptr);
+    DefineCustomIntVariable("ledger.max_block_entries", "Most transaction entries sealed into one block.",
+                            "More pending entries are sealed into further blocks in the same round.",
+                            &max_block_entries, 10000, 1, 1000000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+    DefineCustomStringVariable("ledger.databases", "Databases whose ledgers a sealer worker seals.",
+                               "A comma-separated list; CREATE EXTENSION pgledger is refused elsewhere.",
+                               &sealed_databases, "postgres", PGC_POSTMASTER, GUC_LIST_INPUT, nullptr,
+                               nullptr, nullptr);
+    MarkGUCPrefixReserved("ledger");
+}
+
+bool is_sealed_database(const char* database) {
+    char* names = pstrdup(sealed_databases != nullptr ? sealed_databases : "");
+    List* list = nullptr;
+    if (!SplitIdentifierString(names, ',', &list)) {
+        return false;
+    }
+    ListCell* cell = nullptr;
+    foreach (cell, list) {
+        if (std::strcmp(static_cast<const char*>(lfirst(cell)), database) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace pgledger::pg

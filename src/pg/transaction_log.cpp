@@ -1,0 +1,241 @@
+#include "pg/transaction_log.hpp"
+
+extern "C" {
+#include "postgres.h"
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/sequence.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+}
+
+#include <cstdlib>
+#include <cstring>
+
+#include "core/merkle.hpp"
+#include "core/pending_transaction.hpp"
+#include "core/verifier.hpp"
+#include "pg/catalog.hpp"
+#include "pg/cpp_boundary.hpp"
+#include "pg/errors.hpp"
+#include "pg/row_codec.hpp"
+
+namespace pgledger::pg {
+namespace {
+
+core::PendingTransaction* pending = nullptr;
+int internal_write_depth = 0;
+SPIPlanPtr insert_entry_plan = nullptr;
+
+core::PendingTransaction& pending_transaction() {
+    if (pending == nullptr) {
+        pending = call_cpp([] { return new core::PendingTransaction(); });
+    }
+    return *pending;
+}
+
+std::uint64_t parse_table_id(const Trigger* trigger) {
+    char* end = nullptr;
+    const unsigned long long table_id =
+        trigger->tgnargs == 1 ? std::strtoull(trigger->tgargs[0], &end, 10) : 0;
+    if (table_id == 0 || end == nullptr || *end != '\0') {
+        ereport(ERROR, (errcode(ERRCODE_LEDGER_PROTECTED_OBJECT),
+                        errmsg("ledger trigger \"%s\" has been tampered with", trigger->tgname),
+                        errhint("Its single argument must be the table's ledger id; run ledger.verify().")));
+    }
+    return table_id;
+}
+
+std::uint64_t start_ledger_transaction() {
+    const Oid sequence = ledger_relation("transaction_id_seq");
+    if (!OidIsValid(sequence)) {
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("the pgledger extension is not installed in this database"),
+                        errhint("Run CREATE EXTENSION pgledger.")));
+    }
+    // Not checked against the inserting role: numbering is the ledger's job.
+    const auto txn_id = static_cast<std::uint64_t>(nextval_internal(sequence, false));
+    call_cpp([&] { pending_transaction().start(txn_id); });
+    return txn_id;
+}
+
+void write_entry(const core::PendingTableRows& table, std::uint64_t txn_id, const char* committed_by) {
+    bytea* row_hashes = nullptr;
+    core::Digest rows_root{};
+    call_cpp([&] {
+        std::vector<core::Digest> leaves;
+        leaves.reserve(table.rows.size());
+        for (const auto& row : table.rows) {
+            leaves.push_back(row.hash);
+        }
+        rows_root = core::merkle_root(leaves);
+    });
+    const std::size_t encoded_size = table.rows.size() * (4 + 32);
+    row_hashes = static_cast<bytea*>(palloc(VARHDRSZ + encoded_size));
+    SET_VARSIZE(row_hashes, VARHDRSZ + encoded_size);
+    call_cpp([&] {
+        const auto encoded = core::encode_row_hashes(table.rows);
+        std::memcpy(VARDATA(row_hashes), encoded.data(), encoded.size());
+    });
+    bytea* root = static_cast<bytea*>(palloc(VARHDRSZ + rows_root.size()));
+    SET_VARSIZE(root, VARHDRSZ + rows_root.size());
+    std::memcpy(VARDATA(root), rows_root.data(), rows_root.size());
+
+    Datum values[6] = {Int64GetDatum(static_cast<int64>(txn_id)),
+                       Int64GetDatum(static_cast<int64>(table.table_id)),
+                       Int32GetDatum(static_cast<int32>(table.rows.size())),
+                       PointerGetDatum(root),
+                       PointerGetDatum(row_hashes),
+                       CStringGetDatum(committed_by)};
+    const int result = SPI_execute_plan(insert_entry_plan, values, nullptr, false, 0);
+    if (result != SPI_OK_INSERT) {
+        elog(ERROR, "pgledger could not record transaction %llu: %s", static_cast<unsigned long long>(txn_id),
+             SPI_result_code_string(result));
+    }
+}
+
+void write_entries() {
+    core::PendingTransaction& transaction = pending_transaction();
+    const Oid entries_table = ledger_relation("transactions");
+    if (!OidIsValid(entries_table)) {
+        ereport(ERROR, (errcode(ERRCODE_LEDGER_PROTECTED_OBJECT),
+                        errmsg("ledger.transactions is missing; the transaction cannot be sealed")));
+    }
+    char* committed_by = GetUserNameFromId(GetUserId(), false);
+    Oid saved_user = InvalidOid;
+    int saved_context = 0;
+    GetUserIdAndSecContext(&saved_user, &saved_context);
+    // Written as the ledger's owner: applications may insert into ledger
+    // tables but never write the ledger's own record of what they inserted.
+    SetUserIdAndSecContext(relation_owner(entries_table),
+                           saved_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+    // Commit has released the statement's snapshot; SPI needs one.
+    PushActiveSnapshot(GetTransactionSnapshot());
+    SPI_connect();
+    if (insert_entry_plan == nullptr) {
+        Oid types[6] = {INT8OID, INT8OID, INT4OID, BYTEAOID, BYTEAOID, NAMEOID};
+        SPIPlanPtr plan = SPI_prepare(
+            "INSERT INTO ledger.transactions (transaction_id, table_id, row_count, rows_root, row_hashes, "
+            "committed_by) VALUES ($1, $2, $3, $4, $5, $6)",
+            6, types);
+        if (plan == nullptr || SPI_keepplan(plan) != 0) {
+            elog(ERROR, "pgledger could not prepare its transaction record: %s",
+                 SPI_result_code_string(SPI_result));
+        }
+        insert_entry_plan = plan;
+    }
+    begin_internal_write();
+    for (const auto& table : transaction.tables()) {
+        if (!table.rows.empty()) {
+            write_entry(table, transaction.txn_id(), committed_by);
+        }
+    }
+    end_internal_write();
+    SPI_finish();
+    PopActiveSnapshot();
+    SetUserIdAndSecContext(saved_user, saved_context);
+}
+
+void on_transaction_event(XactEvent event, void*) {
+    switch (event) {
+        case XACT_EVENT_PRE_COMMIT:
+        case XACT_EVENT_PRE_PREPARE:
+            if (pending != nullptr && pending->active()) {
+                write_entries();
+            }
+            break;
+        case XACT_EVENT_COMMIT:
+        case XACT_EVENT_ABORT:
+        case XACT_EVENT_PREPARE:
+        case XACT_EVENT_PARALLEL_COMMIT:
+        case XACT_EVENT_PARALLEL_ABORT:
+            internal_write_depth = 0;
+            if (pending != nullptr) {
+                pending->clear();
+            }
+            break;
+        default:
+            break;
+    }
+}
+
+void on_subtransaction_event(SubXactEvent event, SubTransactionId subtransaction, SubTransactionId parent,
+                             void*) {
+    if (pending == nullptr || !pending->active()) {
+        return;
+    }
+    if (event == SUBXACT_EVENT_COMMIT_SUB) {
+        call_cpp([&] { pending->commit_subtransaction(subtransaction, parent); });
+    } else if (event == SUBXACT_EVENT_ABORT_SUB) {
+        call_cpp([&] { pending->abort_subtransaction(subtransaction); });
+    }
+}
+
+}  // namespace
+
+bool internal_write_in_progress() {
+    return internal_write_depth > 0;
+}
+void begin_internal_write() {
+    ++internal_write_depth;
+}
+void end_internal_write() {
+    --internal_write_depth;
+}
+
+void register_transaction_callbacks() {
+    RegisterXactCallback(on_transaction_event, nullptr);
+    RegisterSubXactCallback(on_subtransaction_event, nullptr);
+}
+
+}  // namespace pgledger::pg
+
+using namespace pgledger::pg;
+
+extern "C" {
+PG_FUNCTION_INFO_V1(pgledger_seal_row);
+}
+
+// pgledger_seal_row is the BEFORE INSERT row trigger of every ledger table:
+// it gives the row its ledger position and records the hash of its values.
+extern "C" Datum pgledger_seal_row(PG_FUNCTION_ARGS) {
+    if (!CALLED_AS_TRIGGER(fcinfo)) {
+        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                        errmsg("ledger._seal_row() may only be called as a trigger")));
+    }
+    auto* data = reinterpret_cast<TriggerData*>(fcinfo->context);
+    if (!TRIGGER_FIRED_BEFORE(data->tg_event) || !TRIGGER_FIRED_FOR_ROW(data->tg_event) ||
+        !TRIGGER_FIRED_BY_INSERT(data->tg_event)) {
+        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                        errmsg("ledger._seal_row() must fire BEFORE INSERT FOR EACH ROW")));
+    }
+    Relation relation = data->tg_relation;
+    const std::uint64_t table_id = parse_table_id(data->tg_trigger);
+    const RowCodec* codec = row_codec_for(relation, table_id);
+    pgledger::core::PendingTransaction& transaction = pending_transaction();
+    const std::uint64_t txn_id = transaction.active() ? transaction.txn_id() : start_ledger_transaction();
+    const std::uint32_t seq = call_cpp([&] { return transaction.next_seq(); });
+
+    const TupleDesc descriptor = RelationGetDescr(relation);
+    Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * descriptor->natts));
+    bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * descriptor->natts));
+    heap_deform_tuple(data->tg_trigtuple, descriptor, values, nulls);
+    values[codec->txn_attnum - 1] = Int64GetDatum(static_cast<int64>(txn_id));
+    nulls[codec->txn_attnum - 1] = false;
+    values[codec->seq_attnum - 1] = Int32GetDatum(static_cast<int32>(seq));
+    nulls[codec->seq_attnum - 1] = false;
+    const pgledger::core::Digest hash = hash_row(codec, values, nulls, txn_id, seq);
+
+    int position_columns[2] = {codec->txn_attnum, codec->seq_attnum};
+    Datum position_values[2] = {values[codec->txn_attnum - 1], values[codec->seq_attnum - 1]};
+    bool position_nulls[2] = {false, false};
+    HeapTuple stored = heap_modify_tuple_by_cols(data->tg_trigtuple, descriptor, 2, position_columns,
+                                                 position_values, position_nulls);
+    call_cpp([&] { transaction.add_row(table_id, seq, hash, GetCurrentSubTransactionId()); });
+    return PointerGetDatum(stored);
+}

@@ -1,0 +1,232 @@
+// ledger.verify(): recomputes the ledger from stored values and reports, per
+// ledger table, every row, transaction and block that differs from the
+// sealed chain. Problems of the chain itself have a NULL table_name.
+
+extern "C" {
+#include "postgres.h"
+#include "access/table.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/tuplestore.h"
+}
+
+#include "core/verifier.hpp"
+#include "pg/catalog.hpp"
+#include "pg/chain_loader.hpp"
+#include "pg/cpp_boundary.hpp"
+#include "pg/datum_conversion.hpp"
+#include "pg/row_codec.hpp"
+#include "pg/row_scan.hpp"
+
+namespace pgledger::pg {
+namespace {
+
+struct LedgerTable {
+    std::uint64_t table_id;
+    Oid relid;
+};
+
+// load_tables returns the registered ledger tables in scope (all if
+// only_relid is invalid), allocated in the current memory context.
+LedgerTable* load_tables(Oid only_relid, int* count) {
+    if (SPI_execute("SELECT table_id, relation::oid FROM ledger.tables ORDER BY table_id", true, 0) !=
+        SPI_OK_SELECT) {
+        elog(ERROR, "pgledger could not read ledger.tables");
+    }
+    auto* tables = static_cast<LedgerTable*>(palloc0(sizeof(LedgerTable) * (SPI_processed + 1)));
+    *count = 0;
+    for (uint64 i = 0; i < SPI_processed; ++i) {
+        bool is_null = false;
+        const auto table_id = static_cast<std::uint64_t>(
+            DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null)));
+        const Oid relid =
+            DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &is_null));
+        if (!OidIsValid(only_relid) || relid == only_relid) {
+            tables[(*count)++] = LedgerTable{table_id, relid};
+        }
+    }
+    return tables;
+}
+
+void load_entries(core::Verifier* verifier) {
+    Portal cursor = SPI_cursor_open_with_args(
+        "pgledger_verify_entries",
+        "SELECT transaction_id, table_id, row_count, rows_root, row_hashes, committed_by, block_height "
+        "FROM ledger.transactions",
+        0, nullptr, nullptr, nullptr, true, 0);
+    for (;;) {
+        SPI_cursor_fetch(cursor, true, 10000);
+        if (SPI_processed == 0) {
+            break;
+        }
+        for (uint64 i = 0; i < SPI_processed; ++i) {
+            HeapTuple tuple = SPI_tuptable->vals[i];
+            TupleDesc descriptor = SPI_tuptable->tupdesc;
+            bool is_null = false;
+            const int64 txn_id = DatumGetInt64(SPI_getbinval(tuple, descriptor, 1, &is_null));
+            const int64 table_id = DatumGetInt64(SPI_getbinval(tuple, descriptor, 2, &is_null));
+            const int32 row_count = DatumGetInt32(SPI_getbinval(tuple, descriptor, 3, &is_null));
+            core::Digest rows_root{};
+            const bool root_well_formed =
+                bytea_to_digest(SPI_getbinval(tuple, descriptor, 4, &is_null), rows_root);
+            const struct varlena* hashes = pg_detoast_datum_packed(
+                reinterpret_cast<struct varlena*>(SPI_getbinval(tuple, descriptor, 5, &is_null)));
+            const char* committed_by = NameStr(*DatumGetName(SPI_getbinval(tuple, descriptor, 6, &is_null)));
+            const Datum height = SPI_getbinval(tuple, descriptor, 7, &is_null);
+            const bool sealed = !is_null;
+            call_cpp([&] {
+                core::StoredEntry entry;
+                entry.fields.txn_id = static_cast<std::uint64_t>(txn_id);
+                entry.fields.table_id = static_cast<std::uint64_t>(table_id);
+                entry.fields.row_count = static_cast<std::uint32_t>(row_count);
+                entry.fields.rows_root = rows_root;
+                entry.fields.committed_by = committed_by;
+                if (sealed) {
+                    entry.block_height = static_cast<std::uint64_t>(DatumGetInt64(height));
+                }
+                entry.row_hashes_well_formed =
+                    root_well_formed &&
+                    core::decode_row_hashes(reinterpret_cast<const std::uint8_t*>(VARDATA_ANY(hashes)),
+                                            VARSIZE_ANY_EXHDR(hashes), entry.row_hashes);
+                verifier->add_entry(std::move(entry));
+            });
+        }
+        SPI_freetuptable(SPI_tuptable);
+    }
+    SPI_cursor_close(cursor);
+}
+
+struct RowFeed {
+    core::Verifier* verifier;
+    std::uint64_t table_id;
+};
+
+void feed_row(void* state, const ScannedRow& row) {
+    const auto* feed = static_cast<RowFeed*>(state);
+    char location[64];
+    snprintf(location, sizeof location, "(%u,%u)", ItemPointerGetBlockNumberNoCheck(&row.tid),
+             ItemPointerGetOffsetNumberNoCheck(&row.tid));
+    call_cpp([&] {
+        feed->verifier->add_row(
+            feed->table_id, row.has_position ? std::optional<std::uint64_t>(row.txn_id) : std::nullopt,
+            row.has_position ? std::optional<std::uint32_t>(row.seq) : std::nullopt, row.hash, location);
+    });
+}
+
+void add_problem(core::Verifier* verifier, std::uint64_t table_id, const char* text) {
+    call_cpp([&] { verifier->add_table_problem(table_id, text); });
+}
+
+void verify_table(core::Verifier* verifier, const LedgerTable& table) {
+    Relation relation = try_table_open(table.relid, AccessShareLock);
+    if (relation == nullptr) {
+        add_problem(
+            verifier, table.table_id,
+            psprintf("ledger table %llu (relation %u) no longer exists: it was dropped behind the ledger",
+                     static_cast<unsigned long long>(table.table_id), table.relid));
+        return;
+    }
+    const std::uint64_t trigger_table_id = ledger_table_id(relation);
+    if (trigger_table_id != table.table_id) {
+        add_problem(
+            verifier, table.table_id,
+            trigger_table_id == 0
+                ? pstrdup(
+                      "the ledger row trigger is missing: rows inserted now are neither hashed nor sealed")
+                : psprintf("the ledger row trigger was changed to ledger id %llu",
+                           static_cast<unsigned long long>(trigger_table_id)));
+    }
+    const RowCodec* codec = build_row_codec(relation, table.table_id, CurrentMemoryContext);
+    RowFeed feed{verifier, table.table_id};
+    scan_ledger_rows(relation, codec, GetActiveSnapshot(), feed_row, &feed);
+    table_close(relation, AccessShareLock);
+}
+
+void emit(Tuplestorestate* store, TupleDesc descriptor, Oid relid, const core::TableSummary& summary, bool ok,
+          const char* problem) {
+    Datum values[5] = {ObjectIdGetDatum(relid), Int64GetDatum(static_cast<int64>(summary.rows_checked)),
+                       Int64GetDatum(static_cast<int64>(summary.blocks_checked)), BoolGetDatum(ok),
+                       problem != nullptr ? CStringGetTextDatum(problem) : Datum(0)};
+    bool nulls[5] = {!OidIsValid(relid), false, false, false, problem == nullptr};
+    tuplestore_putvalues(store, descriptor, values, nulls);
+}
+
+}  // namespace
+}  // namespace pgledger::pg
+
+using namespace pgledger::pg;
+
+extern "C" {
+PG_FUNCTION_INFO_V1(pgledger_verify);
+}
+
+extern "C" Datum pgledger_verify(PG_FUNCTION_ARGS) {
+    const Oid only_relid = PG_ARGISNULL(0) ? InvalidOid : PG_GETARG_OID(0);
+    InitMaterializedSRF(fcinfo, 0);
+    auto* result = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+
+    SPI_connect();
+    int table_count = 0;
+    LedgerTable* tables = load_tables(only_relid, &table_count);
+    if (OidIsValid(only_relid) && table_count == 0) {
+        ereport(ERROR,
+                (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                 errmsg("\"%s\" is not a ledger table", get_rel_name(only_relid)),
+                 errhint("ledger.tables lists the ledger tables; ledger.create_ledger_table() makes one.")));
+    }
+    auto* scope = owned_by_context<std::vector<std::uint64_t>>(CurrentMemoryContext);
+    for (int i = 0; i < table_count; ++i) {
+        call_cpp([&] { scope->push_back(tables[i].table_id); });
+    }
+    auto* verifier = owned_by_context<pgledger::core::Verifier>(CurrentMemoryContext, *scope);
+    auto* chain = owned_by_context<pgledger::core::Chain>(CurrentMemoryContext);
+    load_chain(*chain);
+    call_cpp([&] {
+        for (const auto& [height, block] : *chain) {
+            verifier->add_block(block);
+        }
+    });
+    load_entries(verifier);
+    for (int i = 0; i < table_count; ++i) {
+        verify_table(verifier, tables[i]);
+    }
+    call_cpp([&] { verifier->finish(); });
+
+    const auto& problems = verifier->problems();
+    const std::size_t problem_count = problems.size();
+    pgledger::core::TableSummary chain_summary{0, verifier->blocks_checked()};
+    bool chain_ok = true;
+    for (std::size_t i = 0; i < problem_count; ++i) {
+        if (!problems[i].table_id) {
+            chain_ok = false;
+            emit(result->setResult, result->setDesc, InvalidOid, chain_summary, false,
+                 problems[i].text.c_str());
+        }
+    }
+    if (chain_ok) {
+        emit(result->setResult, result->setDesc, InvalidOid, chain_summary, true, nullptr);
+    }
+    for (int t = 0; t < table_count; ++t) {
+        const pgledger::core::TableSummary summary = verifier->summary(tables[t].table_id);
+        bool table_ok = true;
+        for (std::size_t i = 0; i < problem_count; ++i) {
+            if (problems[i].table_id && *problems[i].table_id == tables[t].table_id) {
+                table_ok = false;
+                emit(result->setResult, result->setDesc, tables[t].relid, summary, false,
+                     problems[i].text.c_str());
+            }
+        }
+        if (table_ok) {
+            emit(result->setResult, result->setDesc, tables[t].relid, summary, true, nullptr);
+        }
+    }
+    SPI_finish();
+    return Datum(0);
+}
