@@ -14,7 +14,7 @@ PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wno-missing-field-initializers -
 SHLIB_LINK = -lcrypto -lstdc++
 
 REGRESS_OPTS = --temp-config=$(srcdir)/tests/regress.conf --temp-instance=tmp_check --load-extension=pgledger
-REGRESS = $(patsubst sql/%.sql,%,$(filter-out sql/pgledger--%,$(wildcard sql/*.sql)))
+REGRESS = --schedule=$(srcdir)/tests/schedule
 
 # The LLVM bitcode PGXS would add for JIT inlining is of no use for C++.
 override with_llvm = no

@@ -3,6 +3,7 @@
 
 extern "C" {
 #include "postgres.h"
+#include "access/relation.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/catalog.h"
@@ -207,12 +208,12 @@ PG_FUNCTION_INFO_V1(pgledger_create_ledger_table);
 extern "C" Datum pgledger_create_ledger_table(PG_FUNCTION_ARGS) {
     const Oid relid = PG_GETARG_OID(0);
     // No other session may insert, or see the table half converted.
-    Relation relation = table_open(relid, AccessExclusiveLock);
+    Relation relation = relation_open(relid, AccessExclusiveLock);
     check_convertible(relation);
     const char* qualified_name = quote_qualified_identifier(
         get_namespace_name(RelationGetNamespace(relation)), RelationGetRelationName(relation));
     // Closed but still locked: ALTER TABLE refuses tables that are open.
-    table_close(relation, NoLock);
+    relation_close(relation, NoLock);
     SPI_connect();
     ensure_genesis();
     const auto table_id = static_cast<std::uint64_t>(next_value("table_id_seq"));

@@ -15,6 +15,7 @@ extern "C" {
 #include "commands/extension.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
+#include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
 #include "nodes/plannodes.h"
@@ -29,6 +30,7 @@ extern "C" {
 }
 
 #include <cstring>
+#include <initializer_list>
 
 #include "pg/catalog.hpp"
 #include "pg/errors.hpp"
@@ -181,13 +183,20 @@ bool added_column_changes_existing_rows(const ColumnDef* column) {
                 break;
         }
     }
-    if (column->typeName != nullptr) {
-        const Oid type = typenameTypeId(nullptr, column->typeName);
-        if (get_typtype(type) == TYPTYPE_DOMAIN && get_typdefault(type) != nullptr) {
-            return true;
+    if (column->typeName == nullptr) {
+        return false;
+    }
+    // serial types are expanded into a sequence default after this hook.
+    if (list_length(column->typeName->names) == 1 && column->typeName->arrayBounds == NIL) {
+        const char* name = strVal(linitial(column->typeName->names));
+        for (const char* serial : {"smallserial", "serial2", "serial", "serial4", "bigserial", "serial8"}) {
+            if (std::strcmp(name, serial) == 0) {
+                return true;
+            }
         }
     }
-    return false;
+    const Oid type = LookupTypeNameOid(nullptr, column->typeName, true);
+    return OidIsValid(type) && get_typtype(type) == TYPTYPE_DOMAIN && get_typdefault(type) != nullptr;
 }
 
 void check_alter_ledger_table(Oid relid, const AlterTableStmt* statement) {
@@ -330,6 +339,22 @@ void check_utility(Node* parsetree) {
                                     get_rel_name(relid)),
                              errdetail("Column names are part of every sealed row hash."),
                              errhint("Create a view that presents the column under the new name.")));
+                }
+            }
+            break;
+        }
+        case T_DropStmt: {
+            // The object access hook catches every drop; this names the
+            // table itself rather than the trigger it would drop first.
+            const auto* statement = reinterpret_cast<DropStmt*>(parsetree);
+            if (statement->removeType != OBJECT_TABLE) {
+                break;
+            }
+            ListCell* cell = nullptr;
+            foreach (cell, statement->objects) {
+                const Oid relid = relation_of(makeRangeVarFromNameList(static_cast<List*>(lfirst(cell))));
+                if (is_ledger_table(relid)) {
+                    refuse_history_change(relid, "DROP TABLE");
                 }
             }
             break;

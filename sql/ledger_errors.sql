@@ -1,0 +1,73 @@
+-- Bad input to every ledger function gets a specific SQLSTATE and a hint.
+CREATE FUNCTION pg_temp.outcome(statement text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    state text; message text; detail text; hint text;
+BEGIN
+    EXECUTE statement;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL,
+        hint = PG_EXCEPTION_HINT;
+    RETURN state || ': ' || message || coalesce(' DETAIL: ' || nullif(detail, ''), '')
+        || coalesce(' HINT: ' || nullif(hint, ''), '');
+END $$;
+
+-- An empty ledger has no digest yet.
+SELECT pg_temp.outcome('SELECT ledger.digest()');
+SELECT ledger.seal() IS NULL AS nothing_to_seal;
+
+CREATE TABLE plain_table (id int);
+CREATE VIEW a_view AS SELECT 1 AS id;
+CREATE MATERIALIZED VIEW a_matview AS SELECT 1 AS id;
+CREATE SEQUENCE a_sequence;
+CREATE TEMPORARY TABLE a_temp (id int);
+CREATE UNLOGGED TABLE an_unlogged (id int);
+CREATE TABLE a_partitioned (id int) PARTITION BY RANGE (id);
+CREATE TABLE a_parent (id int);
+CREATE TABLE a_child () INHERITS (a_parent);
+CREATE TABLE has_position_column (id int, ledger_transaction_id bigint);
+CREATE INDEX plain_table_id ON plain_table (id);
+
+SELECT statement, pg_temp.outcome(statement) FROM (VALUES
+    ('SELECT ledger.create_ledger_table(''a_view'')'),
+    ('SELECT ledger.create_ledger_table(''a_matview'')'),
+    ('SELECT ledger.create_ledger_table(''a_sequence'')'),
+    ('SELECT ledger.create_ledger_table(''plain_table_id'')'),
+    ('SELECT ledger.create_ledger_table(''a_temp'')'),
+    ('SELECT ledger.create_ledger_table(''an_unlogged'')'),
+    ('SELECT ledger.create_ledger_table(''a_partitioned'')'),
+    ('SELECT ledger.create_ledger_table(''a_parent'')'),
+    ('SELECT ledger.create_ledger_table(''a_child'')'),
+    ('SELECT ledger.create_ledger_table(''has_position_column'')'),
+    ('SELECT ledger.create_ledger_table(''pg_class'')'),
+    ('SELECT ledger.create_ledger_table(''ledger.blocks'')'),
+    ('SELECT ledger.create_ledger_table(''no_such_table'')'),
+    ('SELECT ledger.verify(''plain_table'')'),
+    ('SELECT ledger._seal_row()'),
+    ('SELECT ledger._refuse_change()')
+) AS cases(statement);
+
+SELECT ledger.create_ledger_table(NULL) IS NULL AS null_is_ignored;
+
+SELECT ledger.create_ledger_table('plain_table');
+SELECT pg_temp.outcome('SELECT ledger.create_ledger_table(''plain_table'')');
+
+-- Digests are checked strictly; a well-formed digest that the chain does
+-- not contain is simply not verified.
+SELECT digest, pg_temp.outcome(format('SELECT ledger.verify_digest(%L)', digest)) FROM (VALUES
+    ('[]'),
+    ('{}'),
+    ('{"height": 0}'),
+    ('{"height": -1, "block_hash": "00", "genesis_hash": "00"}'),
+    ('{"height": 1.5, "block_hash": "00", "genesis_hash": "00"}'),
+    ('{"height": "0", "block_hash": "00", "genesis_hash": "00"}'),
+    ('{"height": 0, "block_hash": "zz", "genesis_hash": "00"}'),
+    ('{"height": 0, "block_hash": 7, "genesis_hash": "00"}'),
+    ('{"format": 2, "height": 0, "block_hash": "00", "genesis_hash": "00"}')
+) AS cases(digest);
+
+SELECT ledger.verify_digest(jsonb_set(jsonb_set(ledger.digest(), '{height}', '99'), '{block_hash}',
+    to_jsonb(repeat('ab', 32)))) AS unknown_block;
+SELECT ledger.verify_digest(jsonb_set(ledger.digest(), '{genesis_hash}', to_jsonb(repeat('00', 32))))
+    AS other_genesis;
+SELECT ledger.verify_digest(ledger.digest()) AS own_digest;

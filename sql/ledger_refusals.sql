@@ -1,0 +1,105 @@
+-- Every statement that would change or remove history is refused, for the
+-- superuser that runs this test too.
+CREATE FUNCTION pg_temp.outcome(statement text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    state text; message text;
+BEGIN
+    EXECUTE statement;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
+    RETURN state || ': ' || message;
+END $$;
+
+CREATE TABLE accounts (id int PRIMARY KEY, owner text);
+SELECT ledger.create_ledger_table('accounts');
+INSERT INTO accounts VALUES (1, 'alice'), (2, 'bob');
+CREATE TABLE transfers (id int PRIMARY KEY, account int REFERENCES accounts ON DELETE CASCADE, amount int);
+CREATE TABLE source_rows (id int, owner text);
+INSERT INTO source_rows VALUES (1, 'changed'), (3, 'carol');
+CREATE TABLE parent_table (id int PRIMARY KEY);
+CREATE TABLE ledger_child (id int REFERENCES parent_table ON DELETE CASCADE);
+SELECT ledger.create_ledger_table('ledger_child');
+INSERT INTO parent_table VALUES (1);
+INSERT INTO ledger_child VALUES (1);
+CREATE DOMAIN defaulted_int AS int DEFAULT 0;
+-- Cascaded drops would list every object they would have dropped.
+SET client_min_messages = warning;
+
+-- The refusal with its hint, once in full.
+UPDATE accounts SET owner = 'mallory';
+
+SELECT statement, pg_temp.outcome(statement) FROM (VALUES
+    ('UPDATE accounts SET owner = ''mallory'' WHERE false'),
+    ('DELETE FROM accounts'),
+    ('DELETE FROM accounts WHERE false'),
+    ('WITH gone AS (DELETE FROM accounts RETURNING *) SELECT count(*) FROM gone'),
+    ('MERGE INTO accounts a USING source_rows s ON a.id = s.id WHEN MATCHED THEN UPDATE SET owner = s.owner'),
+    ('MERGE INTO accounts a USING source_rows s ON a.id = s.id WHEN MATCHED THEN DELETE'),
+    ('INSERT INTO accounts VALUES (1, ''x'') ON CONFLICT (id) DO UPDATE SET owner = ''x'''),
+    ('INSERT INTO accounts VALUES (1, ''x'') ON CONFLICT DO NOTHING'),
+    ('DELETE FROM parent_table'),
+    ('TRUNCATE accounts'),
+    ('TRUNCATE parent_table CASCADE'),
+    ('DROP TABLE accounts'),
+    ('DROP TABLE accounts CASCADE'),
+    ('DROP TRIGGER zz_pgledger_row ON accounts'),
+    ('DROP TRIGGER zz_pgledger_guard ON accounts'),
+    ('DROP FUNCTION ledger._seal_row() CASCADE'),
+    ('ALTER TABLE accounts DISABLE TRIGGER ALL'),
+    ('ALTER TABLE accounts DISABLE TRIGGER USER'),
+    ('ALTER TABLE accounts DISABLE TRIGGER zz_pgledger_row'),
+    ('ALTER TABLE accounts ENABLE REPLICA TRIGGER zz_pgledger_row'),
+    ('ALTER TABLE accounts ENABLE TRIGGER zz_pgledger_guard'),
+    ('ALTER TABLE accounts ENABLE TRIGGER ALL'),
+    ('ALTER TRIGGER zz_pgledger_row ON accounts RENAME TO other'),
+    ('CREATE OR REPLACE TRIGGER zz_pgledger_row BEFORE INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()'),
+    ('CREATE TRIGGER zzz_late BEFORE INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()'),
+    ('ALTER TABLE accounts ADD COLUMN flag int DEFAULT 0'),
+    ('ALTER TABLE accounts ADD COLUMN flag int NOT NULL'),
+    ('ALTER TABLE accounts ADD COLUMN flag int GENERATED ALWAYS AS IDENTITY'),
+    ('ALTER TABLE accounts ADD COLUMN flag int GENERATED ALWAYS AS (id * 2) STORED'),
+    ('ALTER TABLE accounts ADD COLUMN flag serial'),
+    ('ALTER TABLE accounts ADD COLUMN flag bigserial'),
+    ('ALTER TABLE accounts ADD COLUMN flag defaulted_int'),
+    ('ALTER TABLE accounts DROP COLUMN owner'),
+    ('ALTER TABLE accounts ALTER COLUMN owner TYPE varchar(3)'),
+    ('ALTER TABLE accounts RENAME COLUMN owner TO holder'),
+    ('ALTER TABLE accounts SET UNLOGGED'),
+    ('ALTER TABLE accounts SET ACCESS METHOD heap'),
+    ('ALTER TABLE accounts INHERIT source_rows'),
+    ('DROP SCHEMA public CASCADE'),
+    ('UPDATE ledger.blocks SET height = height'),
+    ('DELETE FROM ledger.transactions'),
+    ('TRUNCATE ledger.blocks'),
+    ('ALTER TABLE ledger.blocks ADD COLUMN note text'),
+    ('ALTER TABLE ledger.blocks RENAME TO chain'),
+    ('DROP TABLE ledger.blocks'),
+    ('DROP SEQUENCE ledger.transaction_id_seq'),
+    ('DROP EXTENSION pgledger CASCADE'),
+    ('DROP SCHEMA ledger CASCADE')
+) AS cases(statement);
+
+-- What leaves stored values alone is allowed.
+SELECT statement, pg_temp.outcome(statement) FROM (VALUES
+    ('MERGE INTO accounts a USING source_rows s ON a.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.owner)'),
+    ('ALTER TABLE accounts ADD COLUMN note text'),
+    ('ALTER TABLE accounts ALTER COLUMN note SET DEFAULT ''none'''),
+    ('ALTER TABLE accounts ADD CONSTRAINT owner_present CHECK (owner <> '''')'),
+    ('CREATE INDEX accounts_owner ON accounts (owner)'),
+    ('ALTER TABLE accounts ALTER COLUMN owner SET STATISTICS 200'),
+    ('ALTER TABLE accounts ENABLE ROW LEVEL SECURITY'),
+    ('ALTER TABLE accounts DISABLE ROW LEVEL SECURITY'),
+    ('CREATE TRIGGER audit_before BEFORE INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()'),
+    ('ALTER TABLE accounts DISABLE TRIGGER audit_before'),
+    ('ALTER TABLE accounts ENABLE ALWAYS TRIGGER zz_pgledger_row'),
+    ('SET session_replication_role = replica'),
+    ('INSERT INTO accounts (id, owner) VALUES (10, ''in replica mode'')'),
+    ('RESET session_replication_role'),
+    ('DROP TABLE transfers')
+) AS cases(statement);
+
+-- Rows inserted in replica mode were still hashed by the ALWAYS trigger.
+SELECT id, note, ledger_transaction_id > 0 AS positioned FROM accounts ORDER BY id;
+SELECT ledger.seal() > 0 AS sealed;
+SELECT table_name, rows_checked, ok FROM ledger.verify() ORDER BY table_name NULLS FIRST;
