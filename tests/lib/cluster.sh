@@ -73,3 +73,16 @@ cluster_remove() {
         rm -rf "$CLUSTER_DIR"
     fi
 }
+
+# cluster_wait_sealed waits, at most $1 seconds (default 30), until the
+# background sealer has sealed every committed transaction.
+cluster_wait_sealed() {
+    local deadline=$((SECONDS + ${1:-30}))
+    while [ "$(cluster_psql -At -c "SELECT count(*) FROM ledger.transactions WHERE block_height IS NULL")" != 0 ]; do
+        if [ $SECONDS -ge $deadline ]; then
+            echo "the sealer did not seal within ${1:-30} s" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+}

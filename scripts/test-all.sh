@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every pgledger test: installs what is missing, builds and installs the
+# extension, then the format check, the pg_regress suite, the GoogleTest
+# units (with a throwaway cluster for the libpq re-hasher), the consensus
+# agent's tests, simulator, fuzzers and multi-process test, and the
+# end-to-end tamper, crash and dump/restore tests. Exits non-zero if any fails.
+set -uo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+
+"$repo/scripts/install-deps.sh" || exit 1
+"$repo/scripts/build.sh" || exit 1
+
+passed=0
+failed=0
+failures=()
+suite() {
+    local name=$1
+    shift
+    printf '\n##### %s\n' "$name"
+    local started=$SECONDS
+    if "$@"; then
+        passed=$((passed + 1))
+        printf '##### %s: ok (%d s)\n' "$name" $((SECONDS - started))
+    else
+        failed=$((failed + 1))
+        failures+=("$name")
+        printf '##### %s: FAILED (%d s)\n' "$name" $((SECONDS - started))
+    fi
+}
+
+format_check() {
+    git ls-files '*.cpp' '*.hpp' '*.h' | xargs clang-format --dry-run --Werror
+}
+
+suite "format (clang-format)" format_check
+suite "pg_regress" tests/run_regress.sh
+suite "unit tests (ctest, with a throwaway cluster)" tests/unit/run_with_cluster.sh
+suite "end-to-end: tampering, crashes, dump/restore" tests/e2e/run.sh
+
+printf '\nsuites: %s\n' "$([ $failed -eq 0 ] && echo "all passed" || echo "failed: ${failures[*]}")"
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
