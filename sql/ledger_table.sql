@@ -34,6 +34,12 @@ INSERT INTO payments (id, payer, amount, ledger_transaction_id, ledger_sequence_
     VALUES (40, 'mallory', 1, 1, 1);
 SELECT ledger_transaction_id <> 1 AS renumbered, ledger_sequence_number FROM payments WHERE id = 40;
 
+-- ON CONFLICT DO NOTHING seals only the rows it really inserted.
+INSERT INTO payments (id, payer, amount) VALUES (3, 'duplicate', 1), (41, 'new', 1), (4, 'duplicate', 1)
+    ON CONFLICT DO NOTHING;
+INSERT INTO payments (id, payer, amount) VALUES (5, 'duplicate', 1) ON CONFLICT (id) DO NOTHING;
+SELECT id, payer, ledger_sequence_number FROM payments WHERE id IN (3, 4, 5, 41) ORDER BY id;
+
 -- Rows of a rolled-back savepoint are not sealed; the rest of the
 -- transaction is.
 BEGIN;

@@ -54,6 +54,10 @@ SELECT pg_catalog.pg_extension_config_dump('ledger.transaction_id_seq', '');
 
 CREATE FUNCTION ledger._seal_row() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'pgledger_seal_row';
+CREATE FUNCTION ledger._row_stored(table_id bigint, transaction_id bigint, row_number integer) RETURNS boolean
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pgledger_row_stored';
+CREATE FUNCTION ledger._never_fires() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgledger_never_fires';
 CREATE FUNCTION ledger._refuse_change() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'pgledger_refuse_change';
 
@@ -84,7 +88,7 @@ CREATE FUNCTION ledger.verify_digest(digest jsonb) RETURNS boolean
 COMMENT ON FUNCTION ledger.verify_digest(jsonb) IS
     'True only if the current chain recomputes consistently and still contains the digested block.';
 
-REVOKE ALL ON FUNCTION ledger._seal_row(), ledger._refuse_change(), ledger.create_ledger_table(regclass),
+REVOKE ALL ON FUNCTION ledger._seal_row(), ledger._refuse_change(), ledger._never_fires(), ledger.create_ledger_table(regclass),
     ledger.seal(), ledger.verify(regclass), ledger.digest(), ledger.verify_digest(jsonb) FROM PUBLIC;
 GRANT USAGE ON SCHEMA ledger TO PUBLIC;
 GRANT SELECT ON ledger.tables, ledger.blocks TO PUBLIC;

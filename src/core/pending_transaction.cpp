@@ -1,5 +1,6 @@
 #include "core/pending_transaction.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 
@@ -27,6 +28,37 @@ void PendingTransaction::add_row(std::uint64_t table_id, std::uint32_t seq, cons
     }
     target->rows.push_back(SealedRowHash{seq, hash});
     target->subtransactions.push_back(subtransaction);
+    target->stored.push_back(false);
+}
+
+bool PendingTransaction::confirm_stored(std::uint64_t table_id, std::uint32_t seq) {
+    for (auto& table : tables_) {
+        if (table.table_id != table_id) {
+            continue;
+        }
+        // Rows are confirmed in insertion order, so the newest row is the
+        // usual match; searching keeps multi-row statements correct too.
+        const auto found =
+            std::lower_bound(table.rows.begin(), table.rows.end(), seq,
+                             [](const SealedRowHash& row, std::uint32_t s) { return row.seq < s; });
+        if (found == table.rows.end() || found->seq != seq) {
+            return false;
+        }
+        table.stored[static_cast<std::size_t>(found - table.rows.begin())] = true;
+        return true;
+    }
+    return false;
+}
+
+std::vector<SealedRowHash> PendingTransaction::stored_rows(const PendingTableRows& table) {
+    std::vector<SealedRowHash> rows;
+    rows.reserve(table.rows.size());
+    for (std::size_t i = 0; i < table.rows.size(); ++i) {
+        if (table.stored[i]) {
+            rows.push_back(table.rows[i]);
+        }
+    }
+    return rows;
 }
 
 void PendingTransaction::commit_subtransaction(std::uint32_t id, std::uint32_t parent_id) {
@@ -46,11 +78,13 @@ void PendingTransaction::abort_subtransaction(std::uint32_t id) {
             if (table.subtransactions[i] < id) {
                 table.rows[kept] = table.rows[i];
                 table.subtransactions[kept] = table.subtransactions[i];
+                table.stored[kept] = table.stored[i];
                 ++kept;
             }
         }
         table.rows.resize(kept);
         table.subtransactions.resize(kept);
+        table.stored.resize(kept);
     }
 }
 

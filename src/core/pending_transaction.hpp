@@ -1,6 +1,8 @@
 // The row hashes a transaction has appended so far, per ledger table, kept
 // until commit. Rows inserted inside a subtransaction that rolls back are
-// dropped with it, so the sealed record matches exactly the rows that commit.
+// dropped with it, and rows that the row trigger saw but that were never
+// stored (INSERT ... ON CONFLICT DO NOTHING skipped them) are not sealed, so
+// the sealed record matches exactly the rows that commit.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +21,7 @@ struct PendingTableRows {
     std::uint64_t table_id;
     std::vector<SealedRowHash> rows;             // ascending seq
     std::vector<std::uint32_t> subtransactions;  // parallel to rows
+    std::vector<bool> stored;                    // parallel to rows: confirmed after the insert
 };
 
 class PendingTransaction {
@@ -30,6 +33,10 @@ class PendingTransaction {
     // next_seq numbers the rows of the transaction across all its tables.
     std::uint32_t next_seq();
     void add_row(std::uint64_t table_id, std::uint32_t seq, const Digest& hash, std::uint32_t subtransaction);
+    // confirm_stored marks a row as really inserted; false if no such row.
+    bool confirm_stored(std::uint64_t table_id, std::uint32_t seq);
+    // stored_rows: the rows of a table that were confirmed, ascending seq.
+    static std::vector<SealedRowHash> stored_rows(const PendingTableRows& table);
 
     // Subtransaction ids grow monotonically and a subtransaction ends before
     // its parent, so every row tagged >= id belongs to the ending subtree.

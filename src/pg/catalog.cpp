@@ -25,7 +25,8 @@ Oid ledger_relation(const char* name) {
 }
 
 bool is_ledger_trigger_name(const char* name) {
-    return std::strcmp(name, kRowTrigger) == 0 || std::strcmp(name, kGuardTrigger) == 0;
+    return std::strcmp(name, kRowTrigger) == 0 || std::strcmp(name, kGuardTrigger) == 0 ||
+           std::strcmp(name, kStoredTrigger) == 0;
 }
 
 static const Trigger* find_row_trigger(Relation relation) {

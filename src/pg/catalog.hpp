@@ -17,6 +17,7 @@ inline constexpr const char* kExtension = "pgledger";
 // row as it will be stored, after all other BEFORE triggers changed it.
 inline constexpr const char* kRowTrigger = "zz_pgledger_row";
 inline constexpr const char* kGuardTrigger = "zz_pgledger_guard";
+inline constexpr const char* kStoredTrigger = "zz_pgledger_stored";
 inline constexpr const char* kTxnColumn = "ledger_transaction_id";
 inline constexpr const char* kSeqColumn = "ledger_sequence_number";
 

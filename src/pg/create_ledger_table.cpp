@@ -159,41 +159,12 @@ void seal_existing_rows(Oid relid, std::uint64_t table_id, const char* qualified
     table_close(relation, NoLock);
     Assert(existing.missing_position == 0);
 
-    bytea* row_hashes = nullptr;
-    core::Digest rows_root{};
     call_cpp([&] {
         std::sort(rows->rows.begin(), rows->rows.end(),
                   [](const core::SealedRowHash& a, const core::SealedRowHash& b) { return a.seq < b.seq; });
-        std::vector<core::Digest> leaves;
-        leaves.reserve(rows->rows.size());
-        for (const auto& row : rows->rows) {
-            leaves.push_back(row.hash);
-        }
-        rows_root = core::merkle_root(leaves);
     });
-    const std::size_t encoded_size = rows->rows.size() * (4 + 32);
-    row_hashes = static_cast<bytea*>(palloc(VARHDRSZ + encoded_size));
-    SET_VARSIZE(row_hashes, VARHDRSZ + encoded_size);
-    call_cpp([&] {
-        const auto encoded = core::encode_row_hashes(rows->rows);
-        std::memcpy(VARDATA(row_hashes), encoded.data(), encoded.size());
-    });
-    Oid types[6] = {INT8OID, INT8OID, INT4OID, BYTEAOID, BYTEAOID, NAMEOID};
-    Datum values[6] = {Int64GetDatum(txn_id),
-                       Int64GetDatum(static_cast<int64>(table_id)),
-                       Int32GetDatum(static_cast<int32>(rows->rows.size())),
-                       PointerGetDatum(digest_to_bytea(rows_root)),
-                       PointerGetDatum(row_hashes),
-                       CStringGetDatum(GetUserNameFromId(GetUserId(), false))};
-    begin_internal_write();
-    const int result = SPI_execute_with_args(
-        "INSERT INTO ledger.transactions (transaction_id, table_id, row_count, rows_root, row_hashes, "
-        "committed_by) VALUES ($1, $2, $3, $4, $5, $6)",
-        6, types, values, nullptr, false, 0);
-    end_internal_write();
-    if (result != SPI_OK_INSERT) {
-        elog(ERROR, "pgledger could not record the existing rows: %s", SPI_result_code_string(result));
-    }
+    record_entry(static_cast<std::uint64_t>(txn_id), table_id, rows->rows.data(), rows->rows.size(),
+                 GetUserNameFromId(GetUserId(), false));
 }
 
 }  // namespace
@@ -229,13 +200,23 @@ extern "C" Datum pgledger_create_ledger_table(PG_FUNCTION_ARGS) {
             "CREATE TRIGGER %s BEFORE INSERT ON %s FOR EACH ROW EXECUTE FUNCTION ledger._seal_row('%llu')",
             kRowTrigger, qualified_name, static_cast<unsigned long long>(table_id)),
         SPI_OK_UTILITY);
+    // Confirms each row the row trigger hashed was really stored: INSERT ...
+    // ON CONFLICT DO NOTHING skips rows after BEFORE triggers ran. The WHEN
+    // condition does the work and is false, so no event is ever queued.
+    execute(
+        psprintf("CREATE TRIGGER %s AFTER INSERT ON %s FOR EACH ROW WHEN (ledger._row_stored(%llu, NEW.%s, "
+                 "NEW.%s)) EXECUTE FUNCTION ledger._never_fires()",
+                 kStoredTrigger, qualified_name, static_cast<unsigned long long>(table_id), kTxnColumn,
+                 kSeqColumn),
+        SPI_OK_UTILITY);
     execute(psprintf("CREATE TRIGGER %s BEFORE UPDATE OR DELETE OR TRUNCATE ON %s FOR EACH STATEMENT EXECUTE "
                      "FUNCTION ledger._refuse_change()",
                      kGuardTrigger, qualified_name),
             SPI_OK_UTILITY);
     // ALWAYS: session_replication_role = replica must not switch them off.
-    execute(psprintf("ALTER TABLE %s ENABLE ALWAYS TRIGGER %s, ENABLE ALWAYS TRIGGER %s", qualified_name,
-                     kRowTrigger, kGuardTrigger),
+    execute(psprintf(
+                "ALTER TABLE %s ENABLE ALWAYS TRIGGER %s, ENABLE ALWAYS TRIGGER %s, ENABLE ALWAYS TRIGGER %s",
+                qualified_name, kRowTrigger, kStoredTrigger, kGuardTrigger),
             SPI_OK_UTILITY);
     Oid types[2] = {INT8OID, REGCLASSOID};
     Datum values[2] = {Int64GetDatum(static_cast<int64>(table_id)), ObjectIdGetDatum(relid)};

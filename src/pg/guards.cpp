@@ -90,15 +90,6 @@ void check_modify_table(const PlannedStmt* statement, const ModifyTable* modify)
                 if (modify->onConflictAction == ONCONFLICT_UPDATE) {
                     refuse(relid, internal, "INSERT ... ON CONFLICT DO UPDATE");
                 }
-                if (modify->onConflictAction == ONCONFLICT_NOTHING && ledger_table) {
-                    ereport(
-                        ERROR,
-                        (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                         errmsg("INSERT ... ON CONFLICT DO NOTHING is not supported on ledger table \"%s\"",
-                                get_rel_name(relid)),
-                         errhint("Filter out existing keys in the INSERT's SELECT, e.g. with WHERE NOT "
-                                 "EXISTS.")));
-                }
                 break;
             case CMD_MERGE: {
                 List* actions = static_cast<List*>(list_nth(modify->mergeActionLists, action_list_index));

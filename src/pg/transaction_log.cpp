@@ -14,6 +14,7 @@ extern "C" {
 #include "utils/snapmgr.h"
 }
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -23,6 +24,7 @@ extern "C" {
 #include "pg/catalog.hpp"
 #include "pg/cpp_boundary.hpp"
 #include "pg/errors.hpp"
+#include "pg/datum_conversion.hpp"
 #include "pg/row_codec.hpp"
 
 namespace pgledger::pg {
@@ -64,40 +66,53 @@ std::uint64_t start_ledger_transaction() {
     return txn_id;
 }
 
-void write_entry(const core::PendingTableRows& table, std::uint64_t txn_id, const char* committed_by) {
-    bytea* row_hashes = nullptr;
+}  // namespace
+
+void record_entry(std::uint64_t txn_id, std::uint64_t table_id, const core::SealedRowHash* rows,
+                  std::size_t count, const char* committed_by) {
     core::Digest rows_root{};
+    const std::size_t encoded_size = count * (4 + 32);
+    bytea* row_hashes = static_cast<bytea*>(palloc(VARHDRSZ + encoded_size));
+    SET_VARSIZE(row_hashes, VARHDRSZ + encoded_size);
     call_cpp([&] {
+        const std::vector<core::SealedRowHash> sealed(rows, rows + count);
         std::vector<core::Digest> leaves;
-        leaves.reserve(table.rows.size());
-        for (const auto& row : table.rows) {
+        leaves.reserve(count);
+        for (const auto& row : sealed) {
             leaves.push_back(row.hash);
         }
         rows_root = core::merkle_root(leaves);
-    });
-    const std::size_t encoded_size = table.rows.size() * (4 + 32);
-    row_hashes = static_cast<bytea*>(palloc(VARHDRSZ + encoded_size));
-    SET_VARSIZE(row_hashes, VARHDRSZ + encoded_size);
-    call_cpp([&] {
-        const auto encoded = core::encode_row_hashes(table.rows);
+        const auto encoded = core::encode_row_hashes(sealed);
         std::memcpy(VARDATA(row_hashes), encoded.data(), encoded.size());
     });
-    bytea* root = static_cast<bytea*>(palloc(VARHDRSZ + rows_root.size()));
-    SET_VARSIZE(root, VARHDRSZ + rows_root.size());
-    std::memcpy(VARDATA(root), rows_root.data(), rows_root.size());
-
+    if (insert_entry_plan == nullptr) {
+        Oid types[6] = {INT8OID, INT8OID, INT4OID, BYTEAOID, BYTEAOID, NAMEOID};
+        SPIPlanPtr plan = SPI_prepare(
+            "INSERT INTO ledger.transactions (transaction_id, table_id, row_count, rows_root, row_hashes, "
+            "committed_by) VALUES ($1, $2, $3, $4, $5, $6)",
+            6, types);
+        if (plan == nullptr || SPI_keepplan(plan) != 0) {
+            elog(ERROR, "pgledger could not prepare its transaction record: %s",
+                 SPI_result_code_string(SPI_result));
+        }
+        insert_entry_plan = plan;
+    }
     Datum values[6] = {Int64GetDatum(static_cast<int64>(txn_id)),
-                       Int64GetDatum(static_cast<int64>(table.table_id)),
-                       Int32GetDatum(static_cast<int32>(table.rows.size())),
-                       PointerGetDatum(root),
+                       Int64GetDatum(static_cast<int64>(table_id)),
+                       Int32GetDatum(static_cast<int32>(count)),
+                       PointerGetDatum(digest_to_bytea(rows_root)),
                        PointerGetDatum(row_hashes),
                        CStringGetDatum(committed_by)};
+    begin_internal_write();
     const int result = SPI_execute_plan(insert_entry_plan, values, nullptr, false, 0);
+    end_internal_write();
     if (result != SPI_OK_INSERT) {
         elog(ERROR, "pgledger could not record transaction %llu: %s", static_cast<unsigned long long>(txn_id),
              SPI_result_code_string(result));
     }
 }
+
+namespace {
 
 void write_entries() {
     core::PendingTransaction& transaction = pending_transaction();
@@ -117,25 +132,18 @@ void write_entries() {
     // Commit has released the statement's snapshot; SPI needs one.
     PushActiveSnapshot(GetTransactionSnapshot());
     SPI_connect();
-    if (insert_entry_plan == nullptr) {
-        Oid types[6] = {INT8OID, INT8OID, INT4OID, BYTEAOID, BYTEAOID, NAMEOID};
-        SPIPlanPtr plan = SPI_prepare(
-            "INSERT INTO ledger.transactions (transaction_id, table_id, row_count, rows_root, row_hashes, "
-            "committed_by) VALUES ($1, $2, $3, $4, $5, $6)",
-            6, types);
-        if (plan == nullptr || SPI_keepplan(plan) != 0) {
-            elog(ERROR, "pgledger could not prepare its transaction record: %s",
-                 SPI_result_code_string(SPI_result));
-        }
-        insert_entry_plan = plan;
-    }
-    begin_internal_write();
     for (const auto& table : transaction.tables()) {
-        if (!table.rows.empty()) {
-            write_entry(table, transaction.txn_id(), committed_by);
+        auto* rows =
+            static_cast<core::SealedRowHash*>(palloc(sizeof(core::SealedRowHash) * (table.rows.size() + 1)));
+        const std::size_t count = call_cpp([&] {
+            const auto stored = core::PendingTransaction::stored_rows(table);
+            std::copy(stored.begin(), stored.end(), rows);
+            return stored.size();
+        });
+        if (count > 0) {
+            record_entry(transaction.txn_id(), table.table_id, rows, count, committed_by);
         }
     }
-    end_internal_write();
     SPI_finish();
     PopActiveSnapshot();
     SetUserIdAndSecContext(saved_user, saved_context);
@@ -238,4 +246,31 @@ extern "C" Datum pgledger_seal_row(PG_FUNCTION_ARGS) {
                                                  position_values, position_nulls);
     call_cpp([&] { transaction.add_row(table_id, seq, hash, GetCurrentSubTransactionId()); });
     return PointerGetDatum(stored);
+}
+
+extern "C" {
+PG_FUNCTION_INFO_V1(pgledger_row_stored);
+PG_FUNCTION_INFO_V1(pgledger_never_fires);
+}
+
+// pgledger_row_stored is the WHEN condition of the AFTER INSERT trigger: it
+// is evaluated only for rows that were really inserted, and marks them so.
+// It is always false, so the trigger itself never fires.
+extern "C" Datum pgledger_row_stored(PG_FUNCTION_ARGS) {
+    const auto table_id = static_cast<std::uint64_t>(PG_GETARG_INT64(0));
+    const auto txn_id = static_cast<std::uint64_t>(PG_GETARG_INT64(1));
+    const auto seq = static_cast<std::uint32_t>(PG_GETARG_INT32(2));
+    if (pending != nullptr && pending->active() && pending->txn_id() == txn_id) {
+        call_cpp([&] { (void)pending->confirm_stored(table_id, seq); });
+    }
+    PG_RETURN_BOOL(false);
+}
+
+extern "C" Datum pgledger_never_fires(PG_FUNCTION_ARGS) {
+    (void)fcinfo;
+    ereport(ERROR,
+            (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED), errmsg("ledger._never_fires() was called"),
+             errdetail("It backs a trigger whose WHEN condition is always false."),
+             errhint("Run ledger.verify(); the ledger triggers may have been altered.")));
+    PG_RETURN_NULL();
 }

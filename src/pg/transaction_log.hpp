@@ -3,7 +3,17 @@
 // written to ledger.transactions, in the same transaction as the rows.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+
+#include "core/pending_transaction.hpp"
+
 namespace pgledger::pg {
+
+// record_entry writes one transaction's entry for one ledger table to
+// ledger.transactions (requires SPI).
+void record_entry(std::uint64_t txn_id, std::uint64_t table_id, const core::SealedRowHash* rows,
+                  std::size_t count, const char* committed_by);
 
 void register_transaction_callbacks();
 
