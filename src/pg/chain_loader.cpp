@@ -8,6 +8,7 @@ extern "C" {
 
 #include "pg/cpp_boundary.hpp"
 #include "pg/datum_conversion.hpp"
+#include "pg/spi_values.hpp"
 
 namespace pgledger::pg {
 
@@ -23,20 +24,19 @@ void load_chain(core::Chain& chain) {
     for (uint64 i = 0; i < SPI_processed; ++i) {
         HeapTuple tuple = SPI_tuptable->vals[i];
         TupleDesc descriptor = SPI_tuptable->tupdesc;
-        bool is_null = false;
+        const int64 height = spi_int64(tuple, descriptor, 1, -1);
+        if (height < 0) {
+            continue;  // not a position in the chain; the gap it leaves is reported
+        }
         core::StoredBlock block;
-        block.header.height =
-            static_cast<std::uint64_t>(DatumGetInt64(SPI_getbinval(tuple, descriptor, 1, &is_null)));
-        (void)bytea_to_digest(SPI_getbinval(tuple, descriptor, 2, &is_null), block.header.previous_hash);
-        (void)bytea_to_digest(SPI_getbinval(tuple, descriptor, 3, &is_null), block.header.merkle_root);
-        block.header.entry_count =
-            static_cast<std::uint64_t>(DatumGetInt64(SPI_getbinval(tuple, descriptor, 4, &is_null)));
-        block.header.row_count =
-            static_cast<std::uint64_t>(DatumGetInt64(SPI_getbinval(tuple, descriptor, 5, &is_null)));
-        block.header.sealed_at_unix_us =
-            unix_microseconds(DatumGetTimestampTz(SPI_getbinval(tuple, descriptor, 6, &is_null)));
-        (void)bytea_to_digest(SPI_getbinval(tuple, descriptor, 7, &is_null), block.header.contracts_hash);
-        (void)bytea_to_digest(SPI_getbinval(tuple, descriptor, 8, &is_null), block.stored_hash);
+        block.header.height = static_cast<std::uint64_t>(height);
+        (void)spi_digest(tuple, descriptor, 2, block.header.previous_hash);
+        (void)spi_digest(tuple, descriptor, 3, block.header.merkle_root);
+        block.header.entry_count = static_cast<std::uint64_t>(spi_int64(tuple, descriptor, 4, 0));
+        block.header.row_count = static_cast<std::uint64_t>(spi_int64(tuple, descriptor, 5, 0));
+        block.header.sealed_at_unix_us = unix_microseconds(spi_int64(tuple, descriptor, 6, 0));
+        (void)spi_digest(tuple, descriptor, 7, block.header.contracts_hash);
+        (void)spi_digest(tuple, descriptor, 8, block.stored_hash);
         call_cpp([&] { chain[block.header.height] = block; });
     }
 }

@@ -14,6 +14,7 @@ extern "C" {
 #include "core/merkle.hpp"
 #include "pg/cpp_boundary.hpp"
 #include "pg/datum_conversion.hpp"
+#include "pg/spi_values.hpp"
 #include "pg/transaction_log.hpp"
 
 namespace pgledger::pg {
@@ -67,7 +68,9 @@ TimestampTz seal_time() {
 
 void ensure_genesis() {
     lock_chain();
-    run("SELECT 1 FROM ledger.blocks WHERE height = 0", SPI_OK_SELECT);
+    // Only an empty chain gets a genesis: a chain whose genesis was deleted
+    // must stay broken for verification to report.
+    run("SELECT 1 FROM ledger.blocks LIMIT 1", SPI_OK_SELECT);
     if (SPI_processed > 0) {
         return;
     }
@@ -87,12 +90,9 @@ void ensure_genesis() {
 int64 seal_pending(int max_entries) {
     ensure_genesis();
     run("SELECT height, block_hash FROM ledger.blocks ORDER BY height DESC LIMIT 1", SPI_OK_SELECT);
-    bool is_null = false;
-    const int64 previous_height =
-        DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
+    const int64 previous_height = spi_int64(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, 0);
     core::BlockHeader header;
-    if (!bytea_to_digest(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &is_null),
-                         header.previous_hash)) {
+    if (!spi_digest(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, header.previous_hash)) {
         ereport(ERROR,
                 (errcode(ERRCODE_DATA_CORRUPTED),
                  errmsg("block %lld has a malformed hash; the chain cannot grow", (long long)previous_height),
@@ -104,7 +104,9 @@ int64 seal_pending(int max_entries) {
     Datum limit_value[1] = {Int32GetDatum(max_entries)};
     int result = SPI_execute_with_args(
         "SELECT transaction_id, table_id, row_count, rows_root, committed_by FROM ledger.transactions "
-        "WHERE block_height IS NULL ORDER BY transaction_id, table_id LIMIT $1",
+        "WHERE block_height IS NULL AND row_count IS NOT NULL AND rows_root IS NOT NULL AND committed_by IS "
+        "NOT NULL "
+        "ORDER BY transaction_id, table_id LIMIT $1",
         1, limit_type, limit_value, nullptr, false, 0);
     if (result != SPI_OK_SELECT) {
         elog(ERROR, "pgledger could not read pending transactions: %s", SPI_result_code_string(result));
@@ -119,17 +121,17 @@ int64 seal_pending(int max_entries) {
     auto* entry_hashes = static_cast<core::Digest*>(palloc(sizeof(core::Digest) * count));
     for (uint64 i = 0; i < count; ++i) {
         HeapTuple tuple = pending->vals[i];
-        txn_ids[i] = SPI_getbinval(tuple, pending->tupdesc, 1, &is_null);
-        table_ids[i] = SPI_getbinval(tuple, pending->tupdesc, 2, &is_null);
-        const int32 row_count = DatumGetInt32(SPI_getbinval(tuple, pending->tupdesc, 3, &is_null));
+        // The query selected only entries whose fields are all present.
+        txn_ids[i] = Int64GetDatum(spi_int64(tuple, pending->tupdesc, 1, 0));
+        table_ids[i] = Int64GetDatum(spi_int64(tuple, pending->tupdesc, 2, 0));
+        const int32 row_count = spi_int32(tuple, pending->tupdesc, 3, 0);
         core::Digest rows_root{};
-        if (!bytea_to_digest(SPI_getbinval(tuple, pending->tupdesc, 4, &is_null), rows_root)) {
+        if (!spi_digest(tuple, pending->tupdesc, 4, rows_root)) {
             ereport(ERROR,
                     (errcode(ERRCODE_DATA_CORRUPTED), errmsg("transaction %lld has a malformed rows root",
                                                              (long long)DatumGetInt64(txn_ids[i]))));
         }
-        const char* committed_by =
-            NameStr(*DatumGetName(SPI_getbinval(tuple, pending->tupdesc, 5, &is_null)));
+        const char* committed_by = spi_name(tuple, pending->tupdesc, 5, "");
         entry_hashes[i] = call_cpp([&] {
             core::EntryFields entry;
             entry.txn_id = static_cast<std::uint64_t>(DatumGetInt64(txn_ids[i]));

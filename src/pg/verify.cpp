@@ -24,6 +24,7 @@ extern "C" {
 #include "pg/datum_conversion.hpp"
 #include "pg/row_codec.hpp"
 #include "pg/row_scan.hpp"
+#include "pg/spi_values.hpp"
 
 namespace pgledger::pg {
 namespace {
@@ -43,9 +44,9 @@ LedgerTable* load_tables(Oid only_relid, int* count) {
     auto* tables = static_cast<LedgerTable*>(palloc0(sizeof(LedgerTable) * (SPI_processed + 1)));
     *count = 0;
     for (uint64 i = 0; i < SPI_processed; ++i) {
+        const auto table_id =
+            static_cast<std::uint64_t>(spi_int64(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, 0));
         bool is_null = false;
-        const auto table_id = static_cast<std::uint64_t>(
-            DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null)));
         const Oid relid =
             DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &is_null));
         if (!OidIsValid(only_relid) || relid == only_relid) {
@@ -69,18 +70,16 @@ void load_entries(core::Verifier* verifier) {
         for (uint64 i = 0; i < SPI_processed; ++i) {
             HeapTuple tuple = SPI_tuptable->vals[i];
             TupleDesc descriptor = SPI_tuptable->tupdesc;
-            bool is_null = false;
-            const int64 txn_id = DatumGetInt64(SPI_getbinval(tuple, descriptor, 1, &is_null));
-            const int64 table_id = DatumGetInt64(SPI_getbinval(tuple, descriptor, 2, &is_null));
-            const int32 row_count = DatumGetInt32(SPI_getbinval(tuple, descriptor, 3, &is_null));
+            const int64 txn_id = spi_int64(tuple, descriptor, 1, 0);
+            const int64 table_id = spi_int64(tuple, descriptor, 2, 0);
+            const int32 row_count = spi_int32(tuple, descriptor, 3, -1);
             core::Digest rows_root{};
-            const bool root_well_formed =
-                bytea_to_digest(SPI_getbinval(tuple, descriptor, 4, &is_null), rows_root);
-            const struct varlena* hashes = pg_detoast_datum_packed(
-                reinterpret_cast<struct varlena*>(SPI_getbinval(tuple, descriptor, 5, &is_null)));
-            const char* committed_by = NameStr(*DatumGetName(SPI_getbinval(tuple, descriptor, 6, &is_null)));
-            const Datum height = SPI_getbinval(tuple, descriptor, 7, &is_null);
-            const bool sealed = !is_null;
+            const char* hashes = nullptr;
+            std::size_t hashes_size = 0;
+            const bool well_formed = spi_digest(tuple, descriptor, 4, rows_root) &&
+                                     spi_bytes(tuple, descriptor, 5, &hashes, &hashes_size) && row_count >= 0;
+            const char* committed_by = spi_name(tuple, descriptor, 6, "");
+            const int64 height = spi_int64(tuple, descriptor, 7, -1);
             call_cpp([&] {
                 core::StoredEntry entry;
                 entry.fields.txn_id = static_cast<std::uint64_t>(txn_id);
@@ -88,13 +87,12 @@ void load_entries(core::Verifier* verifier) {
                 entry.fields.row_count = static_cast<std::uint32_t>(row_count);
                 entry.fields.rows_root = rows_root;
                 entry.fields.committed_by = committed_by;
-                if (sealed) {
-                    entry.block_height = static_cast<std::uint64_t>(DatumGetInt64(height));
+                if (height >= 0) {
+                    entry.block_height = static_cast<std::uint64_t>(height);
                 }
                 entry.row_hashes_well_formed =
-                    root_well_formed &&
-                    core::decode_row_hashes(reinterpret_cast<const std::uint8_t*>(VARDATA_ANY(hashes)),
-                                            VARSIZE_ANY_EXHDR(hashes), entry.row_hashes);
+                    well_formed && core::decode_row_hashes(reinterpret_cast<const std::uint8_t*>(hashes),
+                                                           hashes_size, entry.row_hashes);
                 verifier->add_entry(std::move(entry));
             });
         }
