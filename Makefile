@@ -10,7 +10,7 @@ OBJS = $(CORE_SOURCES:.cpp=.o) $(PG_SOURCES:.cpp=.o)
 PG_CONFIG ?= pg_config
 # PostgreSQL's headers are not -Wextra clean; as system headers they stay quiet.
 PG_CPPFLAGS = -I$(srcdir)/src -isystem $(shell $(PG_CONFIG) --includedir-server)
-PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wno-missing-field-initializers -Wno-register -fno-omit-frame-pointer
+PG_CXXFLAGS = -MMD -MP -std=c++17 -Wall -Wextra -Werror -Wno-missing-field-initializers -Wno-register -fno-omit-frame-pointer
 SHLIB_LINK = -lcrypto -lstdc++
 
 REGRESS_OPTS = --temp-config=$(srcdir)/tests/regress.conf --temp-instance=tmp_check --load-extension=pgledger
@@ -21,3 +21,7 @@ override with_llvm = no
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# Rebuild objects whose headers changed (-MMD writes the .d files).
+-include $(OBJS:.o=.d)
+EXTRA_CLEAN = $(OBJS:.o=.d)

@@ -27,7 +27,8 @@ CREATE TABLE ledger.blocks (
     sealed_at timestamptz NOT NULL,
     contracts_hash bytea NOT NULL,
     block_hash bytea NOT NULL,
-    format_version smallint NOT NULL
+    format_version smallint NOT NULL,
+    contract_ids bigint[] NOT NULL DEFAULT '{}'
 );
 COMMENT ON TABLE ledger.blocks IS 'The hash chain: one row per sealed block, from genesis (height 0).';
 
@@ -38,6 +39,7 @@ CREATE TABLE ledger.transactions (
     rows_root bytea NOT NULL,
     row_hashes bytea NOT NULL,
     committed_by name NOT NULL,
+    contract_ids bigint[] NOT NULL DEFAULT '{}',
     block_height bigint,
     PRIMARY KEY (transaction_id, table_id)
 );
@@ -45,10 +47,29 @@ CREATE INDEX transactions_unsealed ON ledger.transactions (transaction_id) WHERE
 COMMENT ON TABLE ledger.transactions IS
     'One entry per committed transaction and ledger table: the hashes of the rows it appended, and the block that sealed them.';
 
+CREATE SEQUENCE ledger.contract_id_seq;
+CREATE TABLE ledger.contracts (
+    contract_id bigint PRIMARY KEY,
+    contract_name text NOT NULL,
+    version integer NOT NULL,
+    schema_name name NOT NULL UNIQUE,
+    source text NOT NULL,
+    checks jsonb NOT NULL,
+    definitions text NOT NULL,
+    source_hash bytea NOT NULL,
+    installed_at timestamptz NOT NULL DEFAULT now(),
+    installed_by name NOT NULL DEFAULT current_user,
+    UNIQUE (contract_name, version)
+);
+COMMENT ON TABLE ledger.contracts IS
+    'Every installed version of every contract; the newest version of each is in force.';
+
 -- pg_dump keeps the ledger's own rows, so a restored database still verifies.
 SELECT pg_catalog.pg_extension_config_dump('ledger.tables', '');
 SELECT pg_catalog.pg_extension_config_dump('ledger.blocks', '');
 SELECT pg_catalog.pg_extension_config_dump('ledger.transactions', '');
+SELECT pg_catalog.pg_extension_config_dump('ledger.contracts', '');
+SELECT pg_catalog.pg_extension_config_dump('ledger.contract_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('ledger.table_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('ledger.transaction_id_seq', '');
 
@@ -78,6 +99,21 @@ CREATE FUNCTION ledger.verify(table_name regclass DEFAULT NULL,
 COMMENT ON FUNCTION ledger.verify(regclass) IS
     'Recomputes every row, transaction and block hash and reports each difference from the sealed chain.';
 
+CREATE FUNCTION ledger.install_contract(contract_name text, source text, checks jsonb) RETURNS integer
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pgledger_install_contract';
+COMMENT ON FUNCTION ledger.install_contract(text, text, jsonb) IS
+    'Installs the next version of a contract: runs its source in its own schema, checks it is deterministic, records its hash, and enforces its checks from now on.';
+
+CREATE FUNCTION ledger.now() RETURNS timestamptz
+    LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'pgledger_now';
+COMMENT ON FUNCTION ledger.now() IS
+    'The transaction''s ledger timestamp: what contracts see instead of the wall clock.';
+
+CREATE FUNCTION ledger.current_transaction_id() RETURNS bigint
+    LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'pgledger_current_transaction_id';
+COMMENT ON FUNCTION ledger.current_transaction_id() IS
+    'The ledger transaction id of the rows this transaction inserted so far, or NULL.';
+
 CREATE FUNCTION ledger.digest() RETURNS jsonb
     LANGUAGE c AS 'MODULE_PATHNAME', 'pgledger_digest';
 COMMENT ON FUNCTION ledger.digest() IS
@@ -89,6 +125,7 @@ COMMENT ON FUNCTION ledger.verify_digest(jsonb) IS
     'True only if the current chain recomputes consistently and still contains the digested block.';
 
 REVOKE ALL ON FUNCTION ledger._seal_row(), ledger._refuse_change(), ledger._never_fires(), ledger.create_ledger_table(regclass),
-    ledger.seal(), ledger.verify(regclass), ledger.digest(), ledger.verify_digest(jsonb) FROM PUBLIC;
+    ledger.seal(), ledger.verify(regclass), ledger.digest(), ledger.verify_digest(jsonb),
+    ledger.install_contract(text, text, jsonb) FROM PUBLIC;
 GRANT USAGE ON SCHEMA ledger TO PUBLIC;
-GRANT SELECT ON ledger.tables, ledger.blocks TO PUBLIC;
+GRANT SELECT ON ledger.tables, ledger.blocks, ledger.contracts TO PUBLIC;

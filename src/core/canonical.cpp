@@ -1,5 +1,6 @@
 #include "core/canonical.hpp"
 
+#include <initializer_list>
 #include <stdexcept>
 
 namespace pgledger::core {
@@ -23,6 +24,13 @@ std::uint32_t checked_length(std::size_t size) {
         throw std::length_error("a hashed field is longer than 4 GiB");
     }
     return static_cast<std::uint32_t>(size);
+}
+
+void append_contract_version(std::vector<std::uint8_t>& bytes, const ContractVersion& contract) {
+    append_u32(bytes, checked_length(contract.name.size()));
+    bytes.insert(bytes.end(), contract.name.begin(), contract.name.end());
+    append_u32(bytes, contract.version);
+    bytes.insert(bytes.end(), contract.source_hash.begin(), contract.source_hash.end());
 }
 
 }  // namespace
@@ -77,6 +85,38 @@ Digest entry_hash(const EntryFields& entry) {
     bytes.insert(bytes.end(), entry.rows_root.begin(), entry.rows_root.end());
     append_u32(bytes, checked_length(entry.committed_by.size()));
     bytes.insert(bytes.end(), entry.committed_by.begin(), entry.committed_by.end());
+    // Present only when contracts checked the transaction, so entries of
+    // tables without contracts keep their encoding; the length prefix of
+    // committed_by keeps the two forms apart.
+    if (!entry.contracts.empty()) {
+        append_u32(bytes, checked_length(entry.contracts.size()));
+        for (const auto& contract : entry.contracts) {
+            append_contract_version(bytes, contract);
+        }
+    }
+    return sha256(bytes.data(), bytes.size());
+}
+
+Digest contract_source_hash(const ContractSource& contract) {
+    std::vector<std::uint8_t> bytes;
+    bytes.push_back(kContractPrefix);
+    bytes.push_back(kEncodingVersion);
+    for (const std::string* field :
+         {&contract.name, &contract.source, &contract.checks, &contract.definitions}) {
+        append_u32(bytes, checked_length(field->size()));
+        bytes.insert(bytes.end(), field->begin(), field->end());
+        if (field == &contract.name) {
+            append_u32(bytes, contract.version);
+        }
+    }
+    return sha256(bytes.data(), bytes.size());
+}
+
+Digest contracts_hash(const std::vector<ContractVersion>& in_force) {
+    std::vector<std::uint8_t> bytes;
+    for (const auto& contract : in_force) {
+        append_contract_version(bytes, contract);
+    }
     return sha256(bytes.data(), bytes.size());
 }
 

@@ -15,6 +15,7 @@ namespace pgledger::core {
 inline constexpr std::uint8_t kRowPrefix = 0x00;
 inline constexpr std::uint8_t kEntryPrefix = 0x02;
 inline constexpr std::uint8_t kBlockPrefix = 0x03;
+inline constexpr std::uint8_t kContractPrefix = 0x04;
 inline constexpr std::uint8_t kEncodingVersion = 1;
 
 // How a column value was turned into bytes; part of the hashed encoding so
@@ -41,12 +42,35 @@ class RowHasher {
     Sha256 hasher_;
 };
 
+// ContractVersion names one installed version of a contract and the hash
+// of everything that defines it.
+struct ContractVersion {
+    std::string name;
+    std::uint32_t version = 0;
+    Digest source_hash{};
+};
+
+struct ContractSource {
+    std::string name;
+    std::uint32_t version = 0;
+    std::string source;       // the SQL that created its functions
+    std::string checks;       // which function checks which table (jsonb text)
+    std::string definitions;  // the functions as PostgreSQL stored them
+};
+
+Digest contract_source_hash(const ContractSource& contract);
+
+// contracts_hash of a block: the versions in force when it was sealed,
+// sorted by name; SHA-256("") when no contract is installed.
+Digest contracts_hash(const std::vector<ContractVersion>& in_force);
+
 struct EntryFields {
     std::uint64_t txn_id = 0;
     std::uint64_t table_id = 0;
     std::uint32_t row_count = 0;
     Digest rows_root{};
     std::string committed_by;
+    std::vector<ContractVersion> contracts;  // the versions that checked it, sorted by name
 };
 
 // entry_hash commits to what one transaction appended to one ledger table.

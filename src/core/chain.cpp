@@ -29,6 +29,13 @@ std::vector<std::string> chain_problems(const Chain& chain) {
             problems.push_back(name + " does not link to block " + std::to_string(height - 1) +
                                ": its previous hash differs from that block's recomputed hash");
         }
+        if (block.contracts_loaded &&
+            (block.unknown_contracts > 0 ||
+             contracts_hash(block.contracts_in_force) != block.header.contracts_hash)) {
+            problems.push_back(name +
+                               " was altered: the contract versions it lists as in force no longer hash to "
+                               "its contracts hash");
+        }
         previous_recomputed = recomputed;
         expected_height = height + 1;
     }

@@ -14,6 +14,11 @@ namespace pgledger::core {
 struct StoredBlock {
     BlockHeader header;
     Digest stored_hash{};
+    // The contract versions the block lists as in force, when loaded; their
+    // hash must be the header's contracts_hash.
+    bool contracts_loaded = false;
+    std::vector<ContractVersion> contracts_in_force;
+    int unknown_contracts = 0;
 };
 
 using Chain = std::map<std::uint64_t, StoredBlock>;

@@ -14,21 +14,30 @@ std::uint32_t PendingTransaction::next_seq() {
     return ++last_seq_;
 }
 
-void PendingTransaction::add_row(std::uint64_t table_id, std::uint32_t seq, const Digest& hash,
-                                 std::uint32_t subtransaction) {
-    PendingTableRows* target = nullptr;
+PendingTableRows& PendingTransaction::table(std::uint64_t table_id) {
     for (auto& table : tables_) {
         if (table.table_id == table_id) {
-            target = &table;
-            break;
+            return table;
         }
     }
-    if (target == nullptr) {
-        target = &tables_.emplace_back(PendingTableRows{table_id, {}, {}});
+    auto& added = tables_.emplace_back();
+    added.table_id = table_id;
+    return added;
+}
+
+void PendingTransaction::add_row(std::uint64_t table_id, std::uint32_t seq, const Digest& hash,
+                                 std::uint32_t subtransaction) {
+    PendingTableRows& target = table(table_id);
+    target.rows.push_back(SealedRowHash{seq, hash});
+    target.subtransactions.push_back(subtransaction);
+    target.stored.push_back(false);
+}
+
+void PendingTransaction::note_contract(std::uint64_t table_id, std::uint64_t contract_id) {
+    auto& ids = table(table_id).contract_ids;
+    if (std::find(ids.begin(), ids.end(), contract_id) == ids.end()) {
+        ids.push_back(contract_id);
     }
-    target->rows.push_back(SealedRowHash{seq, hash});
-    target->subtransactions.push_back(subtransaction);
-    target->stored.push_back(false);
 }
 
 bool PendingTransaction::confirm_stored(std::uint64_t table_id, std::uint32_t seq) {

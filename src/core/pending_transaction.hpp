@@ -22,6 +22,7 @@ struct PendingTableRows {
     std::vector<SealedRowHash> rows;             // ascending seq
     std::vector<std::uint32_t> subtransactions;  // parallel to rows
     std::vector<bool> stored;                    // parallel to rows: confirmed after the insert
+    std::vector<std::uint64_t> contract_ids;     // contract versions that checked these rows
 };
 
 class PendingTransaction {
@@ -33,6 +34,8 @@ class PendingTransaction {
     // next_seq numbers the rows of the transaction across all its tables.
     std::uint32_t next_seq();
     void add_row(std::uint64_t table_id, std::uint32_t seq, const Digest& hash, std::uint32_t subtransaction);
+    // note_contract records that a contract version checked the rows of a table.
+    void note_contract(std::uint64_t table_id, std::uint64_t contract_id);
     // confirm_stored marks a row as really inserted; false if no such row.
     bool confirm_stored(std::uint64_t table_id, std::uint32_t seq);
     // stored_rows: the rows of a table that were confirmed, ascending seq.
@@ -47,6 +50,8 @@ class PendingTransaction {
     void clear();
 
   private:
+    PendingTableRows& table(std::uint64_t table_id);
+
     std::uint64_t txn_id_ = 0;
     std::uint32_t last_seq_ = 0;
     std::vector<PendingTableRows> tables_;

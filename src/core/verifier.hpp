@@ -58,6 +58,8 @@ class Verifier {
         problems_.push_back(Problem{table_id, std::move(text)});
     }
 
+    void add_chain_problem(std::string text) { problems_.push_back(Problem{std::nullopt, std::move(text)}); }
+
     void finish();
 
     const std::vector<Problem>& problems() const { return problems_; }

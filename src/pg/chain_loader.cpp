@@ -8,14 +8,15 @@ extern "C" {
 
 #include "pg/cpp_boundary.hpp"
 #include "pg/datum_conversion.hpp"
+#include "pg/recorded_contracts.hpp"
 #include "pg/spi_values.hpp"
 
 namespace pgledger::pg {
 
-void load_chain(core::Chain& chain) {
+void load_chain(core::Chain& chain, const RecordedContracts* contracts) {
     const int result = SPI_execute(
         "SELECT height, previous_hash, merkle_root, entry_count, row_count, sealed_at, contracts_hash, "
-        "block_hash "
+        "block_hash, contract_ids "
         "FROM ledger.blocks ORDER BY height",
         true, 0);
     if (result != SPI_OK_SELECT) {
@@ -37,7 +38,17 @@ void load_chain(core::Chain& chain) {
         block.header.sealed_at_unix_us = unix_microseconds(spi_int64(tuple, descriptor, 6, 0));
         (void)spi_digest(tuple, descriptor, 7, block.header.contracts_hash);
         (void)spi_digest(tuple, descriptor, 8, block.stored_hash);
-        call_cpp([&] { chain[block.header.height] = block; });
+        int contract_count = 0;
+        const int64* contract_ids =
+            contracts != nullptr ? spi_ids(tuple, descriptor, 9, &contract_count) : nullptr;
+        call_cpp([&] {
+            core::StoredBlock& stored = chain[block.header.height] = block;
+            if (contracts != nullptr) {
+                stored.contracts_loaded = true;
+                stored.unknown_contracts =
+                    append_versions(*contracts, contract_ids, contract_count, stored.contracts_in_force);
+            }
+        });
     }
 }
 

@@ -5,8 +5,11 @@
 
 namespace pgledger::pg {
 
+struct RecordedContracts;
+
 // load_chain reads ledger.blocks (requires SPI). A block whose hash fields
 // are malformed is loaded with zeroed hashes, which verification reports.
-void load_chain(core::Chain& chain);
+// With contracts, each block's list of contract versions in force is loaded.
+void load_chain(core::Chain& chain, const RecordedContracts* contracts);
 
 }  // namespace pgledger::pg

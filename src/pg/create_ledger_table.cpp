@@ -164,7 +164,7 @@ void seal_existing_rows(Oid relid, std::uint64_t table_id, const char* qualified
                   [](const core::SealedRowHash& a, const core::SealedRowHash& b) { return a.seq < b.seq; });
     });
     record_entry(static_cast<std::uint64_t>(txn_id), table_id, rows->rows.data(), rows->rows.size(),
-                 GetUserNameFromId(GetUserId(), false));
+                 GetUserNameFromId(GetUserId(), false), nullptr, 0);
 }
 
 }  // namespace

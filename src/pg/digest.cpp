@@ -116,7 +116,7 @@ extern "C" Datum pgledger_verify_digest(PG_FUNCTION_ARGS) {
 
     SPI_connect();
     auto* chain = owned_by_context<pgledger::core::Chain>(CurrentMemoryContext);
-    load_chain(*chain);
+    load_chain(*chain, nullptr);
     const bool extends =
         call_cpp([&] { return pgledger::core::chain_extends(*chain, height, block, genesis); });
     SPI_finish();

@@ -12,3 +12,7 @@ extern "C" {
 #define ERRCODE_LEDGER_PROTECTED_OBJECT MAKE_SQLSTATE('L', 'G', '0', '0', '2')
 // The database is not one whose ledger a sealer worker seals.
 #define ERRCODE_LEDGER_NOT_SEALED_HERE MAKE_SQLSTATE('L', 'G', '0', '0', '3')
+// A contract's row check refused a row.
+#define ERRCODE_LEDGER_CONTRACT_ROW_REFUSED MAKE_SQLSTATE('L', 'G', '1', '0', '1')
+// A contract's transaction check refused the transaction at commit.
+#define ERRCODE_LEDGER_CONTRACT_TRANSACTION_REFUSED MAKE_SQLSTATE('L', 'G', '1', '0', '2')

@@ -10,6 +10,8 @@ extern "C" {
 #include "catalog/indexing.h"
 #include "catalog/objectaccess.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/namespace.h"
 #include "commands/extension.h"
@@ -19,6 +21,7 @@ extern "C" {
 #include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
 #include "nodes/plannodes.h"
+#include "parser/parse_func.h"
 #include "parser/parse_type.h"
 #include "parser/parsetree.h"
 #include "tcop/utility.h"
@@ -33,6 +36,7 @@ extern "C" {
 #include <initializer_list>
 
 #include "pg/catalog.hpp"
+#include "pg/contract_schemas.hpp"
 #include "pg/errors.hpp"
 #include "pg/transaction_log.hpp"
 
@@ -280,10 +284,70 @@ void check_create_trigger(Oid relid, const CreateTrigStmt* statement) {
     }
 }
 
+[[noreturn]] void refuse_contract_change(Oid schema) {
+    ereport(ERROR,
+            (errcode(ERRCODE_LEDGER_PROTECTED_OBJECT),
+             errmsg("the functions of contract schema \"%s\" cannot be changed", get_namespace_name(schema)),
+             errdetail("The ledger recorded them when the contract version was installed; every "
+                       "transaction it checked refers to them."),
+             errhint("Install a new version with ledger.install_contract().")));
+    pg_unreachable();
+}
+
+void check_contract_function(ObjectType type, ObjectWithArgs* function) {
+    const Oid function_oid = LookupFuncWithArgs(type, function, true);
+    if (OidIsValid(function_oid) && is_recorded_contract_schema(get_func_namespace(function_oid))) {
+        refuse_contract_change(get_func_namespace(function_oid));
+    }
+}
+
+void check_contract_utility(Node* parsetree) {
+    switch (nodeTag(parsetree)) {
+        case T_CreateFunctionStmt: {
+            char* name = nullptr;
+            const Oid schema = QualifiedNameGetCreationNamespace(
+                reinterpret_cast<CreateFunctionStmt*>(parsetree)->funcname, &name);
+            if (is_recorded_contract_schema(schema)) {
+                refuse_contract_change(schema);
+            }
+            break;
+        }
+        case T_AlterFunctionStmt: {
+            auto* statement = reinterpret_cast<AlterFunctionStmt*>(parsetree);
+            check_contract_function(statement->objtype, statement->func);
+            break;
+        }
+        case T_RenameStmt: {
+            auto* statement = reinterpret_cast<RenameStmt*>(parsetree);
+            if (statement->renameType == OBJECT_FUNCTION || statement->renameType == OBJECT_PROCEDURE) {
+                check_contract_function(statement->renameType,
+                                        reinterpret_cast<ObjectWithArgs*>(statement->object));
+            } else if (statement->renameType == OBJECT_SCHEMA) {
+                const Oid schema = get_namespace_oid(statement->subname, true);
+                if (OidIsValid(schema) && is_recorded_contract_schema(schema)) {
+                    refuse_contract_change(schema);
+                }
+            }
+            break;
+        }
+        case T_AlterObjectSchemaStmt: {
+            auto* statement = reinterpret_cast<AlterObjectSchemaStmt*>(parsetree);
+            if (statement->objectType == OBJECT_FUNCTION || statement->objectType == OBJECT_PROCEDURE) {
+                check_contract_function(statement->objectType,
+                                        reinterpret_cast<ObjectWithArgs*>(statement->object));
+            }
+            break;
+        }
+        default:
+            break;
+    }
+}
+
 void check_utility(Node* parsetree) {
     if (creating_extension) {
         return;  // the extension's own install and upgrade scripts
     }
+    check_contract_utility(parsetree);
     switch (nodeTag(parsetree)) {
         case T_TruncateStmt: {
             ListCell* cell = nullptr;
@@ -415,6 +479,11 @@ void guard_object_access(ObjectAccessType access, Oid class_id, Oid object_id, i
                  errmsg("\"%s.%s\" holds the ledger and cannot be dropped", kSchema, get_rel_name(object_id)),
                  errdetail("Dropping it, or the pgledger extension, would erase ledger history."),
                  errhint("A ledger cannot be uninstalled; drop the whole database if it must go.")));
+        }
+    } else if (class_id == ProcedureRelationId || class_id == NamespaceRelationId) {
+        const Oid schema = class_id == NamespaceRelationId ? object_id : get_func_namespace(object_id);
+        if (is_recorded_contract_schema(schema)) {
+            refuse_contract_change(schema);
         }
     } else if (class_id == TriggerRelationId) {
         const Oid table = ledger_trigger_table(object_id);

@@ -8,6 +8,7 @@ extern "C" {
 #include "commands/dbcommands.h"
 }
 
+#include "pg/contract_enforcement.hpp"
 #include "pg/errors.hpp"
 #include "pg/guards.hpp"
 #include "pg/sealer_worker.hpp"
@@ -33,6 +34,7 @@ extern "C" void _PG_init(void) {
     pgledger::pg::register_transaction_callbacks();
     if (preloaded) {
         pgledger::pg::register_sealer_workers();
+        pgledger::pg::request_contract_shared_memory();
     }
 }
 

@@ -16,6 +16,7 @@ extern "C" {
 #include <cstring>
 
 #include "core/canonical.hpp"
+#include "pg/cache_lifetime.hpp"
 #include "pg/catalog.hpp"
 #include "pg/cpp_boundary.hpp"
 #include "pg/errors.hpp"
@@ -215,7 +216,7 @@ void forget_codec(Datum, Oid relid) {
     hash_seq_init(&scan, codec_cache);
     while (auto* entry = static_cast<CachedCodec*>(hash_seq_search(&scan))) {
         if (relid == InvalidOid || entry->relid == relid) {
-            MemoryContextDelete(entry->context);
+            retire_context(entry->context);
             (void)hash_search(codec_cache, &entry->relid, HASH_REMOVE, nullptr);
         }
     }
@@ -307,7 +308,7 @@ RowCodec* row_codec_for(Relation relation, std::uint64_t table_id) {
     }
     PG_END_TRY();
     if (found) {
-        MemoryContextDelete(entry->context);
+        retire_context(entry->context);
     } else {
         entry = static_cast<CachedCodec*>(hash_search(codec_cache, &relid, HASH_ENTER, nullptr));
     }

@@ -14,6 +14,7 @@ extern "C" {
 #include "core/merkle.hpp"
 #include "pg/cpp_boundary.hpp"
 #include "pg/datum_conversion.hpp"
+#include "pg/recorded_contracts.hpp"
 #include "pg/spi_values.hpp"
 #include "pg/transaction_log.hpp"
 
@@ -33,27 +34,37 @@ void lock_chain() {
     run("LOCK TABLE ledger.blocks IN EXCLUSIVE MODE", SPI_OK_UTILITY);
 }
 
-core::Digest no_contracts_hash() {
-    return call_cpp([] { return core::sha256("", 0); });
+ArrayType* contract_ids_in_force(const RecordedContracts& recorded) {
+    Datum* ids = static_cast<Datum*>(palloc(sizeof(Datum) * (recorded.count + 1)));
+    int count = 0;
+    for (int i = 0; i < recorded.count; ++i) {
+        if (recorded.items[i].in_force) {
+            ids[count++] = Int64GetDatum(recorded.items[i].id);
+        }
+    }
+    return construct_array(ids, count, INT8OID, 8, true, TYPALIGN_DOUBLE);
 }
 
-void insert_block(const core::BlockHeader& header, TimestampTz sealed_at) {
+void insert_block(const core::BlockHeader& header, TimestampTz sealed_at, ArrayType* contract_ids) {
     const core::Digest hash = call_cpp([&] { return core::block_hash(header); });
-    Oid types[9] = {INT8OID,        BYTEAOID, BYTEAOID, INT8OID, INT8OID,
-                    TIMESTAMPTZOID, BYTEAOID, BYTEAOID, INT2OID};
-    Datum values[9] = {Int64GetDatum(static_cast<int64>(header.height)),
-                       PointerGetDatum(digest_to_bytea(header.previous_hash)),
-                       PointerGetDatum(digest_to_bytea(header.merkle_root)),
-                       Int64GetDatum(static_cast<int64>(header.entry_count)),
-                       Int64GetDatum(static_cast<int64>(header.row_count)),
-                       TimestampTzGetDatum(sealed_at),
-                       PointerGetDatum(digest_to_bytea(header.contracts_hash)),
-                       PointerGetDatum(digest_to_bytea(hash)),
-                       Int16GetDatum(kBlockFormatVersion)};
+    Oid types[10] = {INT8OID,        BYTEAOID, BYTEAOID, INT8OID, INT8OID,
+                     TIMESTAMPTZOID, BYTEAOID, BYTEAOID, INT2OID, INT8ARRAYOID};
+    Datum values[10] = {Int64GetDatum(static_cast<int64>(header.height)),
+                        PointerGetDatum(digest_to_bytea(header.previous_hash)),
+                        PointerGetDatum(digest_to_bytea(header.merkle_root)),
+                        Int64GetDatum(static_cast<int64>(header.entry_count)),
+                        Int64GetDatum(static_cast<int64>(header.row_count)),
+                        TimestampTzGetDatum(sealed_at),
+                        PointerGetDatum(digest_to_bytea(header.contracts_hash)),
+                        PointerGetDatum(digest_to_bytea(hash)),
+                        Int16GetDatum(kBlockFormatVersion),
+                        PointerGetDatum(contract_ids)};
     const int result = SPI_execute_with_args(
         "INSERT INTO ledger.blocks (height, previous_hash, merkle_root, entry_count, row_count, sealed_at, "
-        "contracts_hash, block_hash, format_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        9, types, values, nullptr, false, 0);
+        "contracts_hash, block_hash, format_version, contract_ids) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+        "$9, "
+        "$10)",
+        10, types, values, nullptr, false, 0);
     if (result != SPI_OK_INSERT) {
         elog(ERROR, "pgledger could not insert block: %s", SPI_result_code_string(result));
     }
@@ -81,10 +92,11 @@ void ensure_genesis() {
         ereport(ERROR,
                 (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate a random genesis nonce")));
     }
-    genesis.contracts_hash = no_contracts_hash();
+    // Contracts are attached to ledger tables, so none exists before genesis.
+    genesis.contracts_hash = call_cpp([] { return core::contracts_hash({}); });
     const TimestampTz now = seal_time();
     genesis.sealed_at_unix_us = unix_microseconds(now);
-    insert_block(genesis, now);
+    insert_block(genesis, now, construct_empty_array(INT8OID));
 }
 
 int64 seal_pending(int max_entries) {
@@ -103,7 +115,8 @@ int64 seal_pending(int max_entries) {
     Oid limit_type[1] = {INT4OID};
     Datum limit_value[1] = {Int32GetDatum(max_entries)};
     int result = SPI_execute_with_args(
-        "SELECT transaction_id, table_id, row_count, rows_root, committed_by FROM ledger.transactions "
+        "SELECT transaction_id, table_id, row_count, rows_root, committed_by, contract_ids FROM "
+        "ledger.transactions "
         "WHERE block_height IS NULL AND row_count IS NOT NULL AND rows_root IS NOT NULL AND committed_by IS "
         "NOT NULL "
         "ORDER BY transaction_id, table_id LIMIT $1",
@@ -116,6 +129,7 @@ int64 seal_pending(int max_entries) {
         return -1;
     }
     SPITupleTable* pending = SPI_tuptable;
+    const RecordedContracts recorded = load_recorded_contracts(false);
     Datum* txn_ids = static_cast<Datum*>(palloc(sizeof(Datum) * count));
     Datum* table_ids = static_cast<Datum*>(palloc(sizeof(Datum) * count));
     auto* entry_hashes = static_cast<core::Digest*>(palloc(sizeof(core::Digest) * count));
@@ -132,6 +146,8 @@ int64 seal_pending(int max_entries) {
                                                              (long long)DatumGetInt64(txn_ids[i]))));
         }
         const char* committed_by = spi_name(tuple, pending->tupdesc, 5, "");
+        int contract_count = 0;
+        const int64* contract_ids = spi_ids(tuple, pending->tupdesc, 6, &contract_count);
         entry_hashes[i] = call_cpp([&] {
             core::EntryFields entry;
             entry.txn_id = static_cast<std::uint64_t>(DatumGetInt64(txn_ids[i]));
@@ -139,6 +155,7 @@ int64 seal_pending(int max_entries) {
             entry.row_count = static_cast<std::uint32_t>(row_count);
             entry.rows_root = rows_root;
             entry.committed_by = committed_by;
+            (void)append_versions(recorded, contract_ids, contract_count, entry.contracts);
             return core::entry_hash(entry);
         });
         header.row_count += static_cast<std::uint64_t>(row_count);
@@ -146,10 +163,10 @@ int64 seal_pending(int max_entries) {
     header.entry_count = count;
     header.merkle_root = call_cpp(
         [&] { return core::merkle_root(std::vector<core::Digest>(entry_hashes, entry_hashes + count)); });
-    header.contracts_hash = no_contracts_hash();
+    header.contracts_hash = call_cpp([&] { return core::contracts_hash(versions_in_force(recorded)); });
     const TimestampTz now = seal_time();
     header.sealed_at_unix_us = unix_microseconds(now);
-    insert_block(header, now);
+    insert_block(header, now, contract_ids_in_force(recorded));
 
     Oid update_types[3] = {INT8OID, INT8ARRAYOID, INT8ARRAYOID};
     Datum update_values[3] = {

@@ -9,7 +9,9 @@ extern "C" {
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/timestamp.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 }
@@ -22,6 +24,7 @@ extern "C" {
 #include "core/pending_transaction.hpp"
 #include "core/verifier.hpp"
 #include "pg/catalog.hpp"
+#include "pg/contract_enforcement.hpp"
 #include "pg/cpp_boundary.hpp"
 #include "pg/errors.hpp"
 #include "pg/datum_conversion.hpp"
@@ -69,7 +72,8 @@ std::uint64_t start_ledger_transaction() {
 }  // namespace
 
 void record_entry(std::uint64_t txn_id, std::uint64_t table_id, const core::SealedRowHash* rows,
-                  std::size_t count, const char* committed_by) {
+                  std::size_t count, const char* committed_by, const std::uint64_t* contract_ids,
+                  std::size_t contract_count) {
     core::Digest rows_root{};
     const std::size_t encoded_size = count * (4 + 32);
     bytea* row_hashes = static_cast<bytea*>(palloc(VARHDRSZ + encoded_size));
@@ -86,23 +90,29 @@ void record_entry(std::uint64_t txn_id, std::uint64_t table_id, const core::Seal
         std::memcpy(VARDATA(row_hashes), encoded.data(), encoded.size());
     });
     if (insert_entry_plan == nullptr) {
-        Oid types[6] = {INT8OID, INT8OID, INT4OID, BYTEAOID, BYTEAOID, NAMEOID};
+        Oid types[7] = {INT8OID, INT8OID, INT4OID, BYTEAOID, BYTEAOID, NAMEOID, INT8ARRAYOID};
         SPIPlanPtr plan = SPI_prepare(
             "INSERT INTO ledger.transactions (transaction_id, table_id, row_count, rows_root, row_hashes, "
-            "committed_by) VALUES ($1, $2, $3, $4, $5, $6)",
-            6, types);
+            "committed_by, contract_ids) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            7, types);
         if (plan == nullptr || SPI_keepplan(plan) != 0) {
             elog(ERROR, "pgledger could not prepare its transaction record: %s",
                  SPI_result_code_string(SPI_result));
         }
         insert_entry_plan = plan;
     }
-    Datum values[6] = {Int64GetDatum(static_cast<int64>(txn_id)),
+    Datum* ids = static_cast<Datum*>(palloc(sizeof(Datum) * (contract_count + 1)));
+    for (std::size_t i = 0; i < contract_count; ++i) {
+        ids[i] = Int64GetDatum(static_cast<int64>(contract_ids[i]));
+    }
+    Datum values[7] = {Int64GetDatum(static_cast<int64>(txn_id)),
                        Int64GetDatum(static_cast<int64>(table_id)),
                        Int32GetDatum(static_cast<int32>(count)),
                        PointerGetDatum(digest_to_bytea(rows_root)),
                        PointerGetDatum(row_hashes),
-                       CStringGetDatum(committed_by)};
+                       CStringGetDatum(committed_by),
+                       PointerGetDatum(construct_array(ids, static_cast<int>(contract_count), INT8OID, 8,
+                                                       true, TYPALIGN_DOUBLE))};
     begin_internal_write();
     const int result = SPI_execute_plan(insert_entry_plan, values, nullptr, false, 0);
     end_internal_write();
@@ -122,6 +132,12 @@ void write_entries() {
                         errmsg("ledger.transactions is missing; the transaction cannot be sealed")));
     }
     char* committed_by = GetUserNameFromId(GetUserId(), false);
+    // Commit has released the statement's snapshot; SPI needs one.
+    PushActiveSnapshot(GetTransactionSnapshot());
+    SPI_connect();
+    // Transaction checks run as the committing role, after every deferred
+    // trigger, so they see the transaction as it will commit.
+    check_transaction(transaction);
     Oid saved_user = InvalidOid;
     int saved_context = 0;
     GetUserIdAndSecContext(&saved_user, &saved_context);
@@ -129,9 +145,6 @@ void write_entries() {
     // tables but never write the ledger's own record of what they inserted.
     SetUserIdAndSecContext(relation_owner(entries_table),
                            saved_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
-    // Commit has released the statement's snapshot; SPI needs one.
-    PushActiveSnapshot(GetTransactionSnapshot());
-    SPI_connect();
     for (const auto& table : transaction.tables()) {
         auto* rows =
             static_cast<core::SealedRowHash*>(palloc(sizeof(core::SealedRowHash) * (table.rows.size() + 1)));
@@ -141,7 +154,8 @@ void write_entries() {
             return stored.size();
         });
         if (count > 0) {
-            record_entry(transaction.txn_id(), table.table_id, rows, count, committed_by);
+            record_entry(transaction.txn_id(), table.table_id, rows, count, committed_by,
+                         table.contract_ids.data(), table.contract_ids.size());
         }
     }
     SPI_finish();
@@ -237,13 +251,13 @@ extern "C" Datum pgledger_seal_row(PG_FUNCTION_ARGS) {
     nulls[codec->txn_attnum - 1] = false;
     values[codec->seq_attnum - 1] = Int32GetDatum(static_cast<int32>(seq));
     nulls[codec->seq_attnum - 1] = false;
-    const pgledger::core::Digest hash = hash_row(codec, values, nulls, txn_id, seq);
-
     int position_columns[2] = {codec->txn_attnum, codec->seq_attnum};
     Datum position_values[2] = {values[codec->txn_attnum - 1], values[codec->seq_attnum - 1]};
     bool position_nulls[2] = {false, false};
     HeapTuple stored = heap_modify_tuple_by_cols(data->tg_trigtuple, descriptor, 2, position_columns,
                                                  position_values, position_nulls);
+    check_row(relation, table_id, stored, transaction);
+    const pgledger::core::Digest hash = hash_row(codec, values, nulls, txn_id, seq);
     call_cpp([&] { transaction.add_row(table_id, seq, hash, GetCurrentSubTransactionId()); });
     return PointerGetDatum(stored);
 }
@@ -273,4 +287,23 @@ extern "C" Datum pgledger_never_fires(PG_FUNCTION_ARGS) {
              errdetail("It backs a trigger whose WHEN condition is always false."),
              errhint("Run ledger.verify(); the ledger triggers may have been altered.")));
     PG_RETURN_NULL();
+}
+
+extern "C" {
+PG_FUNCTION_INFO_V1(pgledger_now);
+PG_FUNCTION_INFO_V1(pgledger_current_transaction_id);
+}
+
+// pgledger_now is the clock contracts may read: on a single node the start
+// of the transaction, the same for every row and check in it.
+extern "C" Datum pgledger_now(PG_FUNCTION_ARGS) {
+    (void)fcinfo;
+    PG_RETURN_TIMESTAMPTZ(GetCurrentTransactionStartTimestamp());
+}
+
+extern "C" Datum pgledger_current_transaction_id(PG_FUNCTION_ARGS) {
+    if (pending == nullptr || !pending->active()) {
+        PG_RETURN_NULL();
+    }
+    PG_RETURN_INT64(static_cast<int64>(pending->txn_id()));
 }

@@ -13,7 +13,8 @@ namespace pgledger::pg {
 // record_entry writes one transaction's entry for one ledger table to
 // ledger.transactions (requires SPI).
 void record_entry(std::uint64_t txn_id, std::uint64_t table_id, const core::SealedRowHash* rows,
-                  std::size_t count, const char* committed_by);
+                  std::size_t count, const char* committed_by, const std::uint64_t* contract_ids,
+                  std::size_t contract_count);
 
 void register_transaction_callbacks();
 

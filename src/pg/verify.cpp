@@ -24,6 +24,7 @@ extern "C" {
 #include "pg/datum_conversion.hpp"
 #include "pg/row_codec.hpp"
 #include "pg/row_scan.hpp"
+#include "pg/recorded_contracts.hpp"
 #include "pg/spi_values.hpp"
 
 namespace pgledger::pg {
@@ -56,10 +57,11 @@ LedgerTable* load_tables(Oid only_relid, int* count) {
     return tables;
 }
 
-void load_entries(core::Verifier* verifier) {
+void load_entries(core::Verifier* verifier, const RecordedContracts& contracts) {
     Portal cursor = SPI_cursor_open_with_args(
         "pgledger_verify_entries",
-        "SELECT transaction_id, table_id, row_count, rows_root, row_hashes, committed_by, block_height "
+        "SELECT transaction_id, table_id, row_count, rows_root, row_hashes, committed_by, block_height, "
+        "contract_ids "
         "FROM ledger.transactions",
         0, nullptr, nullptr, nullptr, true, 0);
     for (;;) {
@@ -80,6 +82,8 @@ void load_entries(core::Verifier* verifier) {
                                      spi_bytes(tuple, descriptor, 5, &hashes, &hashes_size) && row_count >= 0;
             const char* committed_by = spi_name(tuple, descriptor, 6, "");
             const int64 height = spi_int64(tuple, descriptor, 7, -1);
+            int contract_count = 0;
+            const int64* contract_ids = spi_ids(tuple, descriptor, 8, &contract_count);
             call_cpp([&] {
                 core::StoredEntry entry;
                 entry.fields.txn_id = static_cast<std::uint64_t>(txn_id);
@@ -87,6 +91,11 @@ void load_entries(core::Verifier* verifier) {
                 entry.fields.row_count = static_cast<std::uint32_t>(row_count);
                 entry.fields.rows_root = rows_root;
                 entry.fields.committed_by = committed_by;
+                if (append_versions(contracts, contract_ids, contract_count, entry.fields.contracts) > 0) {
+                    verifier->add_table_problem(entry.fields.table_id,
+                                                "transaction " + std::to_string(txn_id) +
+                                                    " refers to a contract version that is not recorded");
+                }
                 if (height >= 0) {
                     entry.block_height = static_cast<std::uint64_t>(height);
                 }
@@ -99,6 +108,32 @@ void load_entries(core::Verifier* verifier) {
         SPI_freetuptable(SPI_tuptable);
     }
     SPI_cursor_close(cursor);
+}
+
+// report_contracts names every recorded contract version whose record or
+// whose functions changed since it was installed.
+void report_contracts(core::Verifier* verifier, const RecordedContracts& contracts) {
+    for (int i = 0; i < contracts.count; ++i) {
+        const RecordedContract& contract = contracts.items[i];
+        if (contract.record_altered) {
+            call_cpp([&] {
+                verifier->add_chain_problem(
+                    "contract \"" + std::string(contract.name) + "\" version " +
+                    std::to_string(contract.version) +
+                    " was altered in ledger.contracts: its record no longer hashes to its "
+                    "recorded hash");
+            });
+        }
+        if (contract.functions_changed) {
+            call_cpp([&] {
+                verifier->add_chain_problem(
+                    "the functions of contract \"" + std::string(contract.name) + "\" version " +
+                    std::to_string(contract.version) +
+                    " were changed behind the ledger: they differ from the definitions "
+                    "recorded when it was installed");
+            });
+        }
+    }
 }
 
 struct RowFeed {
@@ -184,14 +219,16 @@ extern "C" Datum pgledger_verify(PG_FUNCTION_ARGS) {
         call_cpp([&] { scope->push_back(tables[i].table_id); });
     }
     auto* verifier = owned_by_context<pgledger::core::Verifier>(CurrentMemoryContext, *scope);
+    const RecordedContracts contracts = load_recorded_contracts(true);
+    report_contracts(verifier, contracts);
     auto* chain = owned_by_context<pgledger::core::Chain>(CurrentMemoryContext);
-    load_chain(*chain);
+    load_chain(*chain, &contracts);
     call_cpp([&] {
         for (const auto& [height, block] : *chain) {
             verifier->add_block(block);
         }
     });
-    load_entries(verifier);
+    load_entries(verifier, contracts);
     for (int i = 0; i < table_count; ++i) {
         verify_table(verifier, tables[i]);
     }

@@ -18,15 +18,18 @@ as_server_user() {
     fi
 }
 
+# free_port starts at a random port of the range, so that clusters started
+# at the same time by parallel test runs rarely pick the same one.
 free_port() {
-    local port
-    for port in $(seq 54320 54420); do
+    local port offset
+    offset=$((RANDOM % 1000))
+    for port in $(seq $((55000 + offset)) $((56000 + offset))); do
         if ! (echo > /dev/tcp/127.0.0.1/"$port") 2>/dev/null && [ ! -e "/tmp/.s.PGSQL.$port" ]; then
             echo "$port"
             return 0
         fi
     done
-    echo "no free port in 54320-54420" >&2
+    echo "no free port in 55000-57000" >&2
     return 1
 }
 

@@ -1,0 +1,129 @@
+#include "pg/contract_determinism.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_proc.h"
+#include "nodes/parsenodes.h"
+#include "parser/gramparse.h"
+#include "parser/scanner.h"
+#include "utils/catcache.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+}
+
+#include <cstring>
+
+#include "pg/catalog.hpp"
+
+namespace pgledger::pg {
+namespace {
+
+// Stable, not volatile, yet different on every node or every session.
+constexpr const char* kNodeDependentFunctions[] = {"now",
+                                                   "transaction_timestamp",
+                                                   "statement_timestamp",
+                                                   "current_setting",
+                                                   "pg_backend_pid",
+                                                   "inet_client_addr",
+                                                   "inet_server_addr",
+                                                   "pg_postmaster_start_time"};
+
+[[noreturn]] void refuse(const char* function_name, const char* what) {
+    ereport(ERROR,
+            (errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+             errmsg("contract function \"%s\" is not deterministic: it %s", function_name, what),
+             errdetail("Every node must reach the same result for the same transactions."),
+             errhint("Use ledger.now() for the transaction's ledger time; compute everything else from "
+                     "the rows.")));
+    pg_unreachable();
+}
+
+bool is_keyword_token(int token) {
+    for (int i = 0; i < ScanKeywords.num_keywords; ++i) {
+        if (ScanKeywordTokens[i] == token) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void check_called_function(const char* function_name, const char* schema, const char* called,
+                           Oid contract_schema) {
+    if (schema != nullptr && std::strcmp(schema, kSchema) == 0 && std::strcmp(called, "now") == 0) {
+        return;  // ledger.now(): the deterministic clock
+    }
+    for (const char* dependent : kNodeDependentFunctions) {
+        if (std::strcmp(called, dependent) == 0 &&
+            (schema == nullptr || std::strcmp(schema, "pg_catalog") == 0)) {
+            refuse(function_name, psprintf("calls %s()", called));
+        }
+    }
+    CatCList* candidates = SearchSysCacheList1(PROCNAMEARGSNSP, CStringGetDatum(called));
+    for (int i = 0; i < candidates->n_members; ++i) {
+        const auto* procedure = reinterpret_cast<Form_pg_proc>(GETSTRUCT(&candidates->members[i]->tuple));
+        if (procedure->pronamespace == contract_schema) {
+            continue;
+        }
+        if (schema != nullptr && std::strcmp(get_namespace_name(procedure->pronamespace), schema) != 0) {
+            continue;
+        }
+        if (procedure->provolatile == PROVOLATILE_VOLATILE) {
+            const char* name = pstrdup(called);
+            ReleaseSysCacheList(candidates);
+            refuse(function_name, psprintf("calls volatile function %s()", name));
+        }
+    }
+    ReleaseSysCacheList(candidates);
+}
+
+}  // namespace
+
+void check_deterministic(const char* function_name, const char* body, Oid contract_schema) {
+    core_yy_extra_type extra;
+    core_yyscan_t scanner = scanner_init(body, &extra, &ScanKeywords, ScanKeywordTokens);
+    core_YYSTYPE value;
+    YYLTYPE location;
+    // The two previous name tokens and whether a '.' joined them, to see
+    // schema.function( as well as function(.
+    const char* name = nullptr;
+    const char* qualifier = nullptr;
+    bool after_dot = false;
+    for (int token = core_yylex(&value, &location, scanner); token != 0;
+         token = core_yylex(&value, &location, scanner)) {
+        switch (token) {
+            case CURRENT_DATE:
+            case CURRENT_TIME:
+            case CURRENT_TIMESTAMP:
+            case LOCALTIME:
+            case LOCALTIMESTAMP:
+                refuse(function_name, "reads the clock");
+            case EXECUTE:
+                refuse(function_name, "runs dynamic SQL (EXECUTE), which cannot be checked");
+            case '(':
+                if (name != nullptr) {
+                    check_called_function(function_name, qualifier, name, contract_schema);
+                }
+                name = qualifier = nullptr;
+                after_dot = false;
+                continue;
+            case '.':
+                after_dot = name != nullptr;
+                continue;
+            default:
+                break;
+        }
+        const bool is_name = token == IDENT || is_keyword_token(token);
+        if (is_name) {
+            const char* text = token == IDENT ? value.str : value.keyword;
+            qualifier = after_dot ? name : nullptr;
+            name = text;
+        } else {
+            name = qualifier = nullptr;
+        }
+        after_dot = false;
+    }
+    scanner_finish(scanner);
+}
+
+}  // namespace pgledger::pg

@@ -1,0 +1,290 @@
+#include "pg/contract_enforcement.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "access/transam.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "port/atomics.h"
+#include "storage/ipc.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
+#include "storage/shmem.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+}
+
+#include <algorithm>
+#include <cstring>
+
+#include "pg/cache_lifetime.hpp"
+#include "pg/cpp_boundary.hpp"
+#include "pg/errors.hpp"
+#include "pg/spi_values.hpp"
+
+namespace pgledger::pg {
+namespace {
+
+// Distinguishes the ledger's advisory locks from an application's.
+constexpr uint32 kContractLockTag = 0x70676c64;  // "pgld"
+constexpr int kConflictSlots = 1024;
+
+struct AttachedContract {
+    std::uint64_t contract_id;
+    const char* name;
+    int32 version;
+    uint32 lock_key;
+    bool has_row_check;
+    FmgrInfo row_check;
+};
+
+struct TableContracts {
+    Oid relid;  // hash key
+    int count;
+    AttachedContract* contracts;
+};
+
+HTAB* contracts_by_table = nullptr;
+MemoryContext contracts_context = nullptr;
+
+// The last transaction that committed through each contract (by lock key),
+// so that a repeatable-read transaction can tell that it checked a state
+// that has since changed.
+pg_atomic_uint32* last_committer = nullptr;
+shmem_request_hook_type previous_shmem_request = nullptr;
+shmem_startup_hook_type previous_shmem_startup = nullptr;
+
+void request_shared_memory() {
+    if (previous_shmem_request != nullptr) {
+        previous_shmem_request();
+    }
+    RequestAddinShmemSpace(sizeof(pg_atomic_uint32) * kConflictSlots);
+}
+
+void attach_shared_memory() {
+    if (previous_shmem_startup != nullptr) {
+        previous_shmem_startup();
+    }
+    LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+    bool found = false;
+    last_committer = static_cast<pg_atomic_uint32*>(
+        ShmemInitStruct("pgledger contract committers", sizeof(pg_atomic_uint32) * kConflictSlots, &found));
+    if (!found) {
+        for (int i = 0; i < kConflictSlots; ++i) {
+            pg_atomic_init_u32(&last_committer[i], InvalidTransactionId);
+        }
+    }
+    LWLockRelease(AddinShmemInitLock);
+}
+
+void forget_on_invalidation(Datum, Oid) {
+    forget_contracts();
+}
+
+uint32 lock_key_of(const char* contract_name) {
+    return hash_bytes(reinterpret_cast<const unsigned char*>(contract_name),
+                      static_cast<int>(std::strlen(contract_name)));
+}
+
+// lock_contract makes transactions checked by the same contract take turns:
+// held until the transaction ends, so the next one sees this one's rows.
+void lock_contract(uint32 lock_key) {
+    LOCKTAG tag;
+    SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, lock_key, kContractLockTag, 2);
+    (void)LockAcquire(&tag, ExclusiveLock, false, false);
+}
+
+TableContracts* load_table_contracts(Relation relation, std::uint64_t table_id) {
+    if (contracts_by_table == nullptr) {
+        contracts_context =
+            AllocSetContextCreate(CacheMemoryContext, "pgledger contracts", ALLOCSET_SMALL_SIZES);
+        HASHCTL control{};
+        control.keysize = sizeof(Oid);
+        control.entrysize = sizeof(TableContracts);
+        control.hcxt = contracts_context;
+        contracts_by_table =
+            hash_create("pgledger contracts by table", 16, &control, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+    }
+    const Oid relid = RelationGetRelid(relation);
+    bool found = false;
+    auto* entry = static_cast<TableContracts*>(hash_search(contracts_by_table, &relid, HASH_FIND, &found));
+    if (found) {
+        return entry;
+    }
+    SPI_connect();
+    Oid types[2] = {INT8OID, TEXTOID};
+    Datum values[2] = {Int64GetDatum(static_cast<int64>(table_id)),
+                       CStringGetTextDatum(format_type_be_qualified(relation->rd_rel->reltype))};
+    const int result = SPI_execute_with_args(
+        "SELECT c.contract_id, c.contract_name, c.version, "
+        "to_regprocedure(format('%I.%I(%s)', c.schema_name, k->>'row_check', $2))::oid "
+        "FROM (SELECT DISTINCT ON (contract_name) * FROM ledger.contracts ORDER BY contract_name, version "
+        "DESC) c, "
+        "jsonb_array_elements(c.checks) k WHERE (k->>'table_id')::bigint = $1 ORDER BY c.contract_name",
+        2, types, values, nullptr, true, 0);
+    if (result != SPI_OK_SELECT) {
+        elog(ERROR, "pgledger could not read the contracts of table %llu",
+             static_cast<unsigned long long>(table_id));
+    }
+    MemoryContext caller = MemoryContextSwitchTo(contracts_context);
+    auto* contracts = static_cast<AttachedContract*>(palloc0(sizeof(AttachedContract) * (SPI_processed + 1)));
+    const int count = static_cast<int>(SPI_processed);
+    for (int i = 0; i < count; ++i) {
+        HeapTuple tuple = SPI_tuptable->vals[i];
+        TupleDesc descriptor = SPI_tuptable->tupdesc;
+        AttachedContract& contract = contracts[i];
+        contract.contract_id = static_cast<std::uint64_t>(spi_int64(tuple, descriptor, 1, 0));
+        contract.name = pstrdup(SPI_getvalue(tuple, descriptor, 2));
+        contract.version = spi_int32(tuple, descriptor, 3, 0);
+        contract.lock_key = lock_key_of(contract.name);
+        bool is_null = false;
+        const Oid row_check = DatumGetObjectId(SPI_getbinval(tuple, descriptor, 4, &is_null));
+        contract.has_row_check = !is_null && OidIsValid(row_check);
+        if (contract.has_row_check) {
+            fmgr_info_cxt(row_check, &contract.row_check, contracts_context);
+        }
+    }
+    entry = static_cast<TableContracts*>(hash_search(contracts_by_table, &relid, HASH_ENTER, nullptr));
+    entry->count = count;
+    entry->contracts = contracts;
+    MemoryContextSwitchTo(caller);
+    SPI_finish();
+    return entry;
+}
+
+// run_row_check returns the contract's reason for refusing the row, or NULL.
+text* run_row_check(AttachedContract& contract, Datum row) {
+    LOCAL_FCINFO(call, 1);
+    InitFunctionCallInfoData(*call, &contract.row_check, 1, InvalidOid, nullptr, nullptr);
+    call->args[0].value = row;
+    call->args[0].isnull = false;
+    const Datum reason = FunctionCallInvoke(call);
+    return call->isnull ? nullptr : DatumGetTextPP(reason);
+}
+
+void check_for_conflict(uint32 lock_key) {
+    pg_atomic_uint32* slot = &last_committer[lock_key % kConflictSlots];
+    const TransactionId last = pg_atomic_read_u32(slot);
+    if (IsolationUsesXactSnapshot() && TransactionIdIsNormal(last) && TransactionIdDidCommit(last) &&
+        XidInMVCCSnapshot(last, GetTransactionSnapshot())) {
+        ereport(ERROR,
+                (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+                 errmsg("could not serialize access to contract state due to a concurrent transaction"),
+                 errdetail("A transaction checked by the same contract committed after this one's "
+                           "snapshot was taken, so its checks saw a stale state."),
+                 errhint("Retry the transaction.")));
+    }
+    pg_atomic_write_u32(slot, GetTopTransactionId());
+}
+
+}  // namespace
+
+void request_contract_shared_memory() {
+    previous_shmem_request = shmem_request_hook;
+    shmem_request_hook = request_shared_memory;
+    previous_shmem_startup = shmem_startup_hook;
+    shmem_startup_hook = attach_shared_memory;
+    CacheRegisterRelcacheCallback(forget_on_invalidation, 0);
+}
+
+void forget_contracts() {
+    if (contracts_context != nullptr) {
+        retire_context(contracts_context);
+        contracts_context = nullptr;
+        contracts_by_table = nullptr;
+    }
+}
+
+void check_row(Relation relation, std::uint64_t table_id, HeapTuple row,
+               core::PendingTransaction& transaction) {
+    TableContracts* attached = load_table_contracts(relation, table_id);
+    if (attached->count == 0) {
+        return;
+    }
+    const Datum row_value = heap_copy_tuple_as_datum(row, RelationGetDescr(relation));
+    for (int i = 0; i < attached->count; ++i) {
+        AttachedContract& contract = attached->contracts[i];
+        lock_contract(contract.lock_key);
+        call_cpp([&] { transaction.note_contract(table_id, contract.contract_id); });
+        if (!contract.has_row_check) {
+            continue;
+        }
+        text* reason = run_row_check(contract, row_value);
+        if (reason != nullptr) {
+            ereport(ERROR,
+                    (errcode(ERRCODE_LEDGER_CONTRACT_ROW_REFUSED),
+                     errmsg("contract \"%s\" version %d refused a row of \"%s\": %s", contract.name,
+                            contract.version, RelationGetRelationName(relation), text_to_cstring(reason)),
+                     errhint("Nothing of this transaction is committed; correct the row and retry.")));
+        }
+    }
+}
+
+void check_transaction(const core::PendingTransaction& transaction) {
+    // Contract ids and the tables whose rows each contract checked.
+    int id_count = 0;
+    for (const auto& table : transaction.tables()) {
+        id_count += static_cast<int>(table.contract_ids.size());
+    }
+    if (id_count == 0) {
+        return;
+    }
+    Datum* ids = static_cast<Datum*>(palloc(sizeof(Datum) * id_count));
+    Datum* tables = static_cast<Datum*>(palloc(sizeof(Datum) * id_count));
+    int filled = 0;
+    for (const auto& table : transaction.tables()) {
+        for (const auto id : table.contract_ids) {
+            ids[filled] = Int64GetDatum(static_cast<int64>(id));
+            tables[filled] = Int64GetDatum(static_cast<int64>(table.table_id));
+            ++filled;
+        }
+    }
+    Oid types[2] = {INT8ARRAYOID, INT8ARRAYOID};
+    Datum values[2] = {PointerGetDatum(construct_array(ids, id_count, INT8OID, 8, true, TYPALIGN_DOUBLE)),
+                       PointerGetDatum(construct_array(tables, id_count, INT8OID, 8, true, TYPALIGN_DOUBLE))};
+    // One row per contract version, with the call of its transaction check
+    // when one is attached to a table the transaction wrote to.
+    const int result = SPI_execute_with_args(
+        "SELECT c.contract_name, c.version, "
+        "(SELECT format('SELECT %I.%I()', c.schema_name, k->>'transaction_check') "
+        "   FROM jsonb_array_elements(c.checks) k, unnest($1, $2) AS noted(contract_id, table_id) "
+        "  WHERE noted.contract_id = c.contract_id AND (k->>'table_id')::bigint = noted.table_id "
+        "    AND k->>'transaction_check' IS NOT NULL LIMIT 1) "
+        "FROM ledger.contracts c WHERE c.contract_id = ANY($1) ORDER BY c.contract_name",
+        2, types, values, nullptr, false, 0);
+    if (result != SPI_OK_SELECT) {
+        elog(ERROR, "pgledger could not read the contracts to check");
+    }
+    SPITupleTable* contracts = SPI_tuptable;
+    const uint64 count = SPI_processed;
+    for (uint64 i = 0; i < count; ++i) {
+        const char* name = SPI_getvalue(contracts->vals[i], contracts->tupdesc, 1);
+        const int32 version = spi_int32(contracts->vals[i], contracts->tupdesc, 2, 0);
+        const char* call = SPI_getvalue(contracts->vals[i], contracts->tupdesc, 3);
+        check_for_conflict(lock_key_of(name));
+        if (call == nullptr) {
+            continue;
+        }
+        if (SPI_execute(call, false, 0) != SPI_OK_SELECT || SPI_processed != 1) {
+            elog(ERROR, "pgledger: transaction check of contract \"%s\" returned no result", name);
+        }
+        const char* reason = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+        if (reason != nullptr) {
+            ereport(ERROR,
+                    (errcode(ERRCODE_LEDGER_CONTRACT_TRANSACTION_REFUSED),
+                     errmsg("contract \"%s\" version %d refused the transaction: %s", name, version, reason),
+                     errhint("Nothing of this transaction is committed; complete it and retry.")));
+        }
+    }
+}
+
+}  // namespace pgledger::pg
