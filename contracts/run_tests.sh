@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs the tests of every shipped contract, each in a database of its own on
+# one throwaway cluster: <contract>/schema.sql, <contract>/install.sql, then
+# <contract>/test.sql (self-checking: it raises an exception on any wrong
+# outcome) and, where present, <contract>/concurrency.sh (truly concurrent
+# sessions; gets the database name as $1 and the harness already sourced).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../tests/lib/cluster.sh"
+
+contracts=()
+for dir in "$here"/*/; do
+    contracts+=("$(basename "$dir")")
+done
+databases=$(IFS=,; echo "ledgertest,${contracts[*]}")
+cluster_start "ledger.databases = '$databases'" "max_connections = 50"
+
+passed=0
+failed=0
+for contract in "${contracts[@]}"; do
+    dir="$here/$contract"
+    cluster_psql -d postgres -qc "CREATE DATABASE $contract" > /dev/null
+    log="$CLUSTER_DIR/$contract.log"
+    if (
+        set -e
+        for script in schema.sql install.sql test.sql; do
+            cluster_psql -d "$contract" -f "$dir/$script"
+        done
+        if [ -x "$dir/concurrency.sh" ]; then
+            CLUSTER_DB=$contract "$dir/concurrency.sh" "$contract"
+        fi
+    ) > "$log" 2>&1; then
+        echo "PASS contract $contract"
+        passed=$((passed + 1))
+    else
+        echo "FAIL contract $contract:"
+        tail -30 "$log"
+        failed=$((failed + 1))
+    fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
