@@ -3,15 +3,19 @@
 # one throwaway cluster: <contract>/schema.sql, <contract>/install.sql, then
 # <contract>/test.sql (self-checking: it raises an exception on any wrong
 # outcome) and, where present, <contract>/concurrency.sh (truly concurrent
-# sessions; gets the database name as $1 and the harness already sourced).
+# sessions; it gets libpq's PGHOST, PGPORT, PGUSER and PGDATABASE, so plain
+# psql reaches the contract's database). Arguments name the contracts to
+# run; none runs them all.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../tests/lib/cluster.sh"
 
-contracts=()
-for dir in "$here"/*/; do
-    contracts+=("$(basename "$dir")")
-done
+contracts=("$@")
+if [ ${#contracts[@]} -eq 0 ]; then
+    for dir in "$here"/*/; do
+        contracts+=("$(basename "$dir")")
+    done
+fi
 databases=$(IFS=,; echo "ledgertest,${contracts[*]}")
 cluster_start "ledger.databases = '$databases'" "max_connections = 50"
 
@@ -27,7 +31,7 @@ for contract in "${contracts[@]}"; do
             cluster_psql -d "$contract" -f "$dir/$script"
         done
         if [ -x "$dir/concurrency.sh" ]; then
-            CLUSTER_DB=$contract "$dir/concurrency.sh" "$contract"
+            PGHOST=$CLUSTER_DIR PGPORT=$CLUSTER_PORT PGUSER=postgres PGDATABASE=$contract "$dir/concurrency.sh"
         fi
     ) > "$log" 2>&1; then
         echo "PASS contract $contract"
