@@ -69,9 +69,9 @@ void Verifier::add_entry(StoredEntry entry) {
 
 std::string Verifier::block_text(const EntryState& entry) const {
     if (!entry.stored.block_height) {
-        return "not yet sealed";
+        return "in a transaction not yet sealed";
     }
-    return "block " + std::to_string(*entry.stored.block_height);
+    return "in block " + std::to_string(*entry.stored.block_height);
 }
 
 void Verifier::report_row(std::uint64_t table_id, const std::string& text) {
@@ -103,21 +103,21 @@ void Verifier::add_row(std::uint64_t table_id, std::optional<std::uint64_t> txn_
                          [](const SealedRowHash& row, std::uint32_t s) { return row.seq < s; });
     if (position == sealed.end() || position->seq != *seq) {
         entry.has_problem = true;
-        report_row(table_id, row_name + " in " + block_text(entry) +
+        report_row(table_id, row_name + " " + block_text(entry) +
                                  " was not part of its transaction when it committed: it was added later");
         return;
     }
     const std::size_t index = static_cast<std::size_t>(position - sealed.begin());
     if (entry.seen[index]) {
         entry.has_problem = true;
-        report_row(table_id, row_name + " in " + block_text(entry) + " appears more than once");
+        report_row(table_id, row_name + " " + block_text(entry) + " appears more than once");
         return;
     }
     entry.seen[index] = true;
     entry.recomputed[index] = recomputed_hash;
     if (recomputed_hash != position->hash) {
         entry.has_problem = true;
-        report_row(table_id, row_name + " in " + block_text(entry) +
+        report_row(table_id, row_name + " " + block_text(entry) +
                                  " was changed: its values no longer hash to the sealed row hash");
     }
 }
@@ -126,7 +126,7 @@ Digest Verifier::entry_digest_for_block(EntryState& entry) {
     const auto& stored = entry.stored;
     const std::uint64_t table_id = stored.fields.table_id;
     const std::string entry_name =
-        "transaction " + std::to_string(stored.fields.txn_id) + " in " + block_text(entry);
+        "transaction " + std::to_string(stored.fields.txn_id) + " " + block_text(entry);
 
     std::vector<Digest> sealed_hashes;
     sealed_hashes.reserve(stored.row_hashes.size());
@@ -204,9 +204,6 @@ void Verifier::check_entries_and_blocks() {
         }
     }
     for (const auto& [height, block] : blocks_) {
-        if (height == 0) {
-            continue;  // genesis seals no entries; its merkle root is the ledger's random nonce
-        }
         const BlockContents& sealed = contents[height];
         const std::string name = "block " + std::to_string(height);
         if (sealed.entry_hashes.size() != block.header.entry_count ||
@@ -216,7 +213,8 @@ void Verifier::check_entries_and_blocks() {
                                   std::to_string(block.header.row_count) + " rows, but the ledger records " +
                                   std::to_string(sealed.entry_hashes.size()) + " entries of " +
                                   std::to_string(sealed.row_count) + " rows for it"});
-        } else if (!sealed.has_problem && merkle_root(sealed.entry_hashes) != block.header.merkle_root) {
+        } else if (height > 0 && !sealed.has_problem && merkle_root(sealed.entry_hashes) != block.header.merkle_root) {
+            // Genesis seals no entries: its merkle root is the ledger's random nonce.
             problems_.push_back(Problem{
                 std::nullopt, name + " was altered: its transactions no longer hash to its merkle root"});
         }

@@ -38,6 +38,7 @@ ColumnMethod method_for(Oid base_type) {
         case TIMESTAMPOID:
         case TIMESTAMPTZOID:
         case CASHOID:
+        case CHAROID:
             return ColumnMethod::fixed_binary;
         case NUMERICOID:
         case INTERVALOID:
@@ -54,9 +55,7 @@ ColumnMethod method_for(Oid base_type) {
         case VARCHAROID:
         case BPCHAROID:
         case NAMEOID:
-        case CHAROID:
         case JSONOID:
-        case XMLOID:
             return ColumnMethod::text_utf8;
         default:
             return ColumnMethod::rendered;
@@ -110,6 +109,9 @@ void add_fixed_binary(const ColumnCodec& column, Datum value) {
     switch (column.base_type) {
         case BOOLOID:
             add_big_endian(column, DatumGetBool(value) ? 1 : 0, 1);
+            break;
+        case CHAROID:  // "char" is one byte, whatever the encoding, as charsend sends it
+            add_big_endian(column, static_cast<std::uint8_t>(DatumGetChar(value)), 1);
             break;
         case INT2OID:
             add_big_endian(column, static_cast<std::uint16_t>(DatumGetInt16(value)), 2);
@@ -167,9 +169,6 @@ void add_value(const ColumnCodec& column, Datum value) {
             if (column.base_type == NAMEOID) {
                 const char* name = NameStr(*DatumGetName(value));
                 add_text(column, name, static_cast<int>(std::strlen(name)));
-            } else if (column.base_type == CHAROID) {
-                const char character = DatumGetChar(value);
-                add_text(column, &character, character == '\0' ? 0 : 1);
             } else {
                 const struct varlena* text =
                     pg_detoast_datum_packed(reinterpret_cast<struct varlena*>(value));
@@ -185,10 +184,12 @@ void add_value(const ColumnCodec& column, Datum value) {
 }
 
 // Settings under which rendered values are produced: output that would
-// otherwise follow the session's DateStyle, time zone or float precision.
+// otherwise follow the session's DateStyle, time zone, float precision or
+// search path (reg* types print names qualified as the path requires).
 constexpr const char* kPinnedSettings[][2] = {
     {"DateStyle", "ISO, MDY"},   {"IntervalStyle", "postgres"}, {"TimeZone", "UTC"},
     {"extra_float_digits", "1"}, {"bytea_output", "hex"},       {"lc_monetary", "C"},
+    {"search_path", "pg_catalog"},
 };
 
 int pin_settings() {

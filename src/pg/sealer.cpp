@@ -85,6 +85,17 @@ void ensure_genesis() {
     if (SPI_processed > 0) {
         return;
     }
+    // Entries sealed in blocks that are gone mean the chain is missing (or
+    // still being restored), not that the ledger is new.
+    run("SELECT count(*) FROM ledger.transactions WHERE block_height IS NOT NULL", SPI_OK_SELECT);
+    const int64 orphans = spi_int64(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, 0);
+    if (orphans > 0) {
+        ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+                        errmsg("ledger.blocks is empty, yet %lld transaction entries are sealed in blocks",
+                               static_cast<long long>(orphans)),
+                        errhint("Restore ledger.blocks from the backup the entries came from; "
+                                "SELECT * FROM ledger.verify() shows what is missing.")));
+    }
     core::BlockHeader genesis;
     // A random merkle root makes every ledger's genesis, and so its chain,
     // unique: a digest of one ledger can never match another.
@@ -100,6 +111,12 @@ void ensure_genesis() {
 }
 
 int64 seal_pending(int max_entries) {
+    // Nothing pending, nothing to do: in particular no genesis for a
+    // database whose ledger is about to be restored into it.
+    run("SELECT 1 FROM ledger.transactions WHERE block_height IS NULL LIMIT 1", SPI_OK_SELECT);
+    if (SPI_processed == 0) {
+        return -1;
+    }
     ensure_genesis();
     run("SELECT height, block_hash FROM ledger.blocks ORDER BY height DESC LIMIT 1", SPI_OK_SELECT);
     const int64 previous_height = spi_int64(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, 0);

@@ -2,6 +2,7 @@
 
 extern "C" {
 #include "postgres.h"
+#include "miscadmin.h"
 #include "nodes/pg_list.h"
 #include "utils/guc.h"
 #include "utils/varlena.h"
@@ -23,10 +24,14 @@ void define_settings() {
     DefineCustomIntVariable("ledger.max_block_entries", "Most transaction entries sealed into one block.",
                             "More pending entries are sealed into further blocks in the same round.",
                             &max_block_entries, 10000, 1, 1000000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
-    DefineCustomStringVariable("ledger.databases", "Databases whose ledgers a sealer worker seals.",
-                               "A comma-separated list; CREATE EXTENSION pgledger is refused elsewhere.",
-                               &sealed_databases, "postgres", PGC_POSTMASTER, GUC_LIST_INPUT, nullptr,
-                               nullptr, nullptr);
+    // A postmaster setting can only be defined while the server preloads
+    // the library; loaded later, the library refuses to install anyway.
+    if (process_shared_preload_libraries_in_progress) {
+        DefineCustomStringVariable("ledger.databases", "Databases whose ledgers a sealer worker seals.",
+                                   "A comma-separated list; CREATE EXTENSION pgledger is refused elsewhere.",
+                                   &sealed_databases, "postgres", PGC_POSTMASTER, GUC_LIST_INPUT, nullptr,
+                                   nullptr, nullptr);
+    }
     MarkGUCPrefixReserved("ledger");
 }
 

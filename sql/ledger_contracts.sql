@@ -1,0 +1,126 @@
+-- Contracts: installation, determinism, enforcement, versions, protection.
+CREATE FUNCTION pg_temp.outcome(statement text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    state text; message text;
+BEGIN
+    EXECUTE statement;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
+    RETURN state || ': ' || message;
+END $$;
+
+SET client_min_messages = warning;
+CREATE TABLE deposits (account text, amount numeric);
+CREATE TABLE withdrawals (account text, amount numeric);
+SELECT ledger.create_ledger_table('deposits');
+SELECT ledger.create_ledger_table('withdrawals');
+CREATE TABLE not_ledger (id int);
+
+-- Bad installations.
+SELECT statement, pg_temp.outcome(statement) FROM (VALUES
+    ($$SELECT ledger.install_contract('Bad Name', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ''SELECT NULL::text''', '{"withdrawals": {"transaction": "f"}}')$$),
+    ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ''SELECT NULL::text''', '[]')$$),
+    ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ''SELECT NULL::text''', '{"no_such": {"row": "f"}}')$$),
+    ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ''SELECT NULL::text''', '{"not_ledger": {"row": "f"}}')$$),
+    ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ''SELECT NULL::text''', '{"withdrawals": {"row": 1}}')$$),
+    ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ''SELECT NULL::text''', '{"withdrawals": {"when": "f"}}')$$),
+    ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ''SELECT NULL::text''', '{"withdrawals": {"row": "f"}}')$$),
+    ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS int LANGUAGE sql AS ''SELECT 1''', '{"withdrawals": {"transaction": "f"}}')$$),
+    ($$SELECT ledger.install_contract('c', 'SELECT 1', '{"withdrawals": {"transaction": "f"}}')$$),
+    ($$SELECT ledger.install_contract('c', 'CREATE TABLE state (x int); CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ''SELECT NULL::text''', '{"withdrawals": {"transaction": "f"}}')$$),
+    ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ''SELECT CASE WHEN random() < 0 THEN ''''x'''' END''', '{"withdrawals": {"transaction": "f"}}')$$),
+    ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ''SELECT CASE WHEN pg_catalog.clock_timestamp() < ''''2000-01-01'''' THEN ''''x'''' END''', '{"withdrawals": {"transaction": "f"}}')$$),
+    ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ''SELECT CASE WHEN now() < ''''2000-01-01'''' THEN ''''x'''' END''', '{"withdrawals": {"transaction": "f"}}')$$),
+    ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN CURRENT_DATE < ''2000-01-01'' THEN ''x'' END; END', '{"withdrawals": {"transaction": "f"}}')$$),
+    ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE plpgsql AS ''BEGIN EXECUTE ''''SELECT 1''''; RETURN NULL; END''', '{"withdrawals": {"transaction": "f"}}')$$),
+    ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE plpgsql AS ''BEGIN PERFORM nextval(''''ledger.table_id_seq''''); RETURN NULL; END''', '{"withdrawals": {"transaction": "f"}}')$$),
+    ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE internal AS ''timeofday''', '{"withdrawals": {"transaction": "f"}}')$$)
+) AS cases(statement);
+
+-- A contract with a row check and a transaction check.
+SELECT ledger.install_contract('no_overdraft', $source$
+    CREATE FUNCTION positive_amount(w public.withdrawals) RETURNS text LANGUAGE sql AS $$
+        SELECT CASE WHEN w.amount <= 0 THEN 'a withdrawal must be positive' END $$;
+    CREATE FUNCTION covered() RETURNS text LANGUAGE plpgsql AS $$
+    DECLARE
+        short text;
+    BEGIN
+        SELECT w.account INTO short
+        FROM (SELECT account, sum(amount) AS total FROM public.withdrawals GROUP BY account) w
+        LEFT JOIN (SELECT account, sum(amount) AS total FROM public.deposits GROUP BY account) d USING (account)
+        WHERE w.total > coalesce(d.total, 0)
+        ORDER BY 1 LIMIT 1;
+        RETURN CASE WHEN short IS NOT NULL THEN 'account ' || short || ' would be overdrawn' END;
+    END $$;
+    CREATE FUNCTION not_in_the_past(w public.withdrawals) RETURNS text LANGUAGE sql AS $$
+        SELECT CASE WHEN ledger.now() < '2000-01-01' THEN 'the ledger clock is wrong' END $$;
+$source$, '{"public.withdrawals": {"row": "positive_amount", "transaction": "covered"}}') AS version;
+
+SELECT contract_name, version, schema_name, jsonb_array_length(checks) AS checked_tables,
+       length(source_hash) AS hash_bytes FROM ledger.contracts;
+
+INSERT INTO deposits VALUES ('alice', 100);
+INSERT INTO withdrawals VALUES ('alice', 60);
+INSERT INTO withdrawals VALUES ('alice', -5);
+BEGIN;
+INSERT INTO withdrawals VALUES ('alice', 30);
+INSERT INTO withdrawals VALUES ('alice', 30);
+COMMIT;
+-- Deposit and withdrawal in one transaction: checked together at commit.
+BEGIN;
+INSERT INTO deposits VALUES ('bob', 10);
+INSERT INTO withdrawals VALUES ('bob', 10);
+SELECT ledger.current_transaction_id() IS NOT NULL AS in_ledger_transaction;
+COMMIT;
+SELECT account, sum(amount) FROM withdrawals GROUP BY account ORDER BY account;
+SELECT ledger.now() = now() AS ledger_clock_is_transaction_start;
+SELECT ledger.current_transaction_id() IS NULL AS outside_ledger_transaction;
+
+-- The versions that checked each entry are recorded.
+SELECT t.relation, e.row_count,
+       (SELECT array_agg(c.contract_name || ' v' || c.version) FROM ledger.contracts c
+        WHERE c.contract_id = ANY (e.contract_ids)) AS checked_by
+FROM ledger.transactions e JOIN ledger.tables t USING (table_id)
+WHERE t.relation IN ('deposits'::regclass, 'withdrawals'::regclass)
+ORDER BY e.transaction_id, t.table_id;
+
+-- A new version supersedes the old one, which stays in the history.
+SELECT ledger.install_contract('no_overdraft', $source$
+    CREATE FUNCTION positive_amount(w public.withdrawals) RETURNS text LANGUAGE sql AS $$
+        SELECT CASE WHEN w.amount < 1 THEN 'a withdrawal must be at least 1' END $$;
+$source$, '{"public.withdrawals": {"row": "positive_amount"}}') AS version;
+INSERT INTO withdrawals VALUES ('carol', 0.5);
+SELECT contract_name, version, schema_name FROM ledger.contracts ORDER BY version;
+
+-- The recorded functions cannot change.
+SELECT statement, pg_temp.outcome(statement) FROM (VALUES
+    ($$CREATE OR REPLACE FUNCTION contract_no_overdraft_v1.covered() RETURNS text LANGUAGE sql AS 'SELECT NULL::text'$$),
+    ($$CREATE FUNCTION contract_no_overdraft_v1.extra() RETURNS text LANGUAGE sql AS 'SELECT NULL::text'$$),
+    ($$ALTER FUNCTION contract_no_overdraft_v1.covered() SET search_path = public$$),
+    ($$ALTER FUNCTION contract_no_overdraft_v1.covered() RENAME TO uncovered$$),
+    ($$ALTER FUNCTION contract_no_overdraft_v1.covered() SET SCHEMA public$$),
+    ($$DROP FUNCTION contract_no_overdraft_v1.covered()$$),
+    ($$DROP SCHEMA contract_no_overdraft_v1 CASCADE$$),
+    ($$ALTER SCHEMA contract_no_overdraft_v1 RENAME TO elsewhere$$),
+    ($$UPDATE ledger.contracts SET source = ''$$),
+    ($$DELETE FROM ledger.contracts$$)
+) AS cases(statement);
+
+SELECT ledger.seal() > 0 AS sealed;
+SELECT table_name, rows_checked, ok, problem FROM ledger.verify() ORDER BY table_name NULLS FIRST;
+SELECT (SELECT array_agg(c.contract_name || ' v' || c.version) FROM ledger.contracts c
+        WHERE c.contract_id = ANY (b.contract_ids)) AS in_force,
+       length(contracts_hash) AS hash_bytes
+FROM ledger.blocks b ORDER BY height DESC LIMIT 1;
+
+-- A superuser editing the catalog behind the hooks is caught, and once the
+-- function is as recorded again, the ledger verifies again.
+SELECT prosrc AS recorded_source FROM pg_proc
+WHERE oid = 'contract_no_overdraft_v2.positive_amount(public.withdrawals)'::regprocedure \gset
+UPDATE pg_proc SET prosrc = ' SELECT NULL::text '
+WHERE oid = 'contract_no_overdraft_v2.positive_amount(public.withdrawals)'::regprocedure;
+SELECT table_name, ok, problem FROM ledger.verify() WHERE NOT ok;
+UPDATE pg_proc SET prosrc = :'recorded_source'
+WHERE oid = 'contract_no_overdraft_v2.positive_amount(public.withdrawals)'::regprocedure;
+SELECT bool_and(ok) AS verified FROM ledger.verify();

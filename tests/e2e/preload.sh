@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# CREATE EXTENSION must refuse where the ledger could not be enforced: without the library
+# preloaded (no hooks, no sealer), and in a database that ledger.databases does not list
+# (no sealer for it).
+TEST_NAME=preload
+source "$(dirname "$0")/common.bash"
+
+# create_extension DB -> psql's verbose output (which carries the SQLSTATE); fails the test if
+# CREATE EXTENSION succeeds.
+create_extension() {
+    local out
+    if out=$(cluster_psql -d "$1" -v VERBOSITY=verbose -c "CREATE EXTENSION pgledger" 2>&1); then
+        fail "CREATE EXTENSION pgledger succeeded in database $1 but must be refused: $out"
+    fi
+    printf '%s\n' "$out"
+}
+
+# 1. Not preloaded.
+start_cluster "shared_preload_libraries = ''"
+out=$(create_extension ledgertest)
+grep -q '^ERROR:  55000: ' <<< "$out" || fail "without preload, expected SQLSTATE 55000, got: $out"
+grep -q '^HINT: .*shared_preload_libraries' <<< "$out" ||
+    fail "without preload, expected a hint mentioning shared_preload_libraries, got: $out"
+[ "$(sql "SELECT count(*) FROM pg_extension WHERE extname = 'pgledger'")" = 0 ] ||
+    fail "the refused CREATE EXTENSION left the extension installed"
+[ "$(sql "SELECT count(*) FROM pg_namespace WHERE nspname = 'ledger'")" = 0 ] ||
+    fail "the refused CREATE EXTENSION left the ledger schema behind"
+
+# 2. Preloaded, but the database is not in ledger.databases.
+cluster_stop
+restart_cluster "shared_preload_libraries = 'pgledger'"
+cluster_psql -d postgres -c "CREATE DATABASE unlisted" > /dev/null
+out=$(create_extension unlisted)
+grep -q '^ERROR:  LG003: ' <<< "$out" || fail "in an unlisted database, expected SQLSTATE LG003, got: $out"
+[ "$(sql "SELECT count(*) FROM pg_extension WHERE extname = 'pgledger'" -d unlisted)" = 0 ] ||
+    fail "the refused CREATE EXTENSION left the extension installed in database unlisted"
+
+# Control: the same statement succeeds in a listed database, so the refusals above are
+# about preload and ledger.databases, not about something else being broken.
+cluster_psql -c "CREATE EXTENSION pgledger" > /dev/null || fail "CREATE EXTENSION failed in the listed database ledgertest"
+
+pass

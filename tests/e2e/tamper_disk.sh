@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Tamper with a sealed row where no hook can see it: in the table's data file, with the
+# server stopped. The cluster has no data checksums, so PostgreSQL reads the edited page
+# without complaint; only the ledger's row hashes can tell.
+TEST_NAME=tamper_disk
+source "$(dirname "$0")/common.bash"
+
+start_cluster
+
+# 100 rows with distinctive values 'alice-0001'..'alice-0100' in four transactions, so the
+# victim 'alice-0042' sits in the middle of the third one. No index covers the name, so
+# the file holds the value exactly once.
+cluster_psql > /dev/null <<'SQL'
+CREATE EXTENSION pgledger;
+CREATE TABLE t (id int PRIMARY KEY, name text NOT NULL);
+SELECT ledger.create_ledger_table('public.t');
+INSERT INTO t (id, name) SELECT g, 'alice-' || lpad(g::text, 4, '0') FROM generate_series(1, 25) g;
+INSERT INTO t (id, name) SELECT g, 'alice-' || lpad(g::text, 4, '0') FROM generate_series(26, 35) g;
+INSERT INTO t (id, name) SELECT g, 'alice-' || lpad(g::text, 4, '0') FROM generate_series(36, 60) g;
+INSERT INTO t (id, name) SELECT g, 'alice-' || lpad(g::text, 4, '0') FROM generate_series(61, 100) g;
+SELECT ledger.seal();
+SQL
+assert_verify_ok
+
+read -r ctid tx seq block <<< "$(sql "
+    SELECT r.ctid, r.ledger_transaction_id, r.ledger_sequence_number, x.block_height
+      FROM t r JOIN ledger.transactions x ON x.transaction_id = r.ledger_transaction_id
+     WHERE r.name = 'alice-0042'" -F ' ')"
+[ -n "$block" ] || fail "the row 'alice-0042' is not sealed"
+datafile="$CLUSTER_DIR/data/$(sql "SELECT pg_relation_filepath('t')")"
+
+# A clean shutdown writes every dirty page to the data file, and no WAL is replayed on the
+# next start that could overwrite our edit.
+cluster_stop
+if tampering_skipped; then
+    echo "(E2E_SKIP_TAMPER=1: not editing $datafile)"
+else
+    # Same length, in place: the tuple stays well-formed, only its bytes differ.
+    python3 - "$datafile" <<'PY' || fail "could not edit $datafile"
+import sys
+path = sys.argv[1]
+with open(path, "r+b") as f:
+    data = f.read()
+    if data.count(b"alice-0042") != 1:
+        sys.exit("expected 'alice-0042' exactly once in %s, found it %d times" % (path, data.count(b"alice-0042")))
+    f.seek(data.index(b"alice-0042"))
+    f.write(b"alice-9999")
+PY
+fi
+restart_cluster
+
+# PostgreSQL itself serves the forged value; the ledger must name the row.
+[ "$(sql "SELECT name FROM t WHERE ctid = '$ctid'")" = alice-9999 ] || tampering_skipped ||
+    fail "the edit of the data file did not take: row $ctid reads $(sql "SELECT name FROM t WHERE ctid = '$ctid'")"
+assert_problems t \
+    "row $ctid (transaction $tx, row $seq) in block $block was changed: its values no longer hash to the sealed row hash"
+assert_problems chain
+
+pass
