@@ -10,6 +10,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../tests/lib/cluster.sh"
 
+shopt -s nullglob
 contracts=("$@")
 if [ ${#contracts[@]} -eq 0 ]; then
     for dir in "$here"/*/; do

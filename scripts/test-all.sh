@@ -35,8 +35,15 @@ format_check() {
 
 suite "format (clang-format)" format_check
 suite "pg_regress" tests/run_regress.sh
-suite "unit tests (ctest, with a throwaway cluster)" tests/unit/run_with_cluster.sh
+build_and_run_units() {
+    cmake -S "$repo" -B "$repo/build" -DCMAKE_BUILD_TYPE=Release > /dev/null &&
+        cmake --build "$repo/build" -j"$(nproc)" &&
+        tests/unit/run_with_cluster.sh "$repo/build"
+}
+
+suite "unit tests (ctest, with a throwaway cluster)" build_and_run_units
 suite "end-to-end: tampering, crashes, dump/restore" tests/e2e/run.sh
+suite "shipped contracts" contracts/run_tests.sh
 
 printf '\nsuites: %s\n' "$([ $failed -eq 0 ] && echo "all passed" || echo "failed: ${failures[*]}")"
 echo "$passed passed, $failed failed"
