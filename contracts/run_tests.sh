@@ -17,7 +17,7 @@ if [ ${#contracts[@]} -eq 0 ]; then
         contracts+=("$(basename "$dir")")
     done
 fi
-databases=$(IFS=,; echo "ledgertest,${contracts[*]}")
+databases=$(IFS=,; echo "ledgertest${contracts[*]:+,${contracts[*]}}")
 cluster_start "ledger.databases = '$databases'" "max_connections = 50"
 
 passed=0

@@ -213,7 +213,8 @@ void Verifier::check_entries_and_blocks() {
                                   std::to_string(block.header.row_count) + " rows, but the ledger records " +
                                   std::to_string(sealed.entry_hashes.size()) + " entries of " +
                                   std::to_string(sealed.row_count) + " rows for it"});
-        } else if (height > 0 && !sealed.has_problem && merkle_root(sealed.entry_hashes) != block.header.merkle_root) {
+        } else if (height > 0 && !sealed.has_problem &&
+                   merkle_root(sealed.entry_hashes) != block.header.merkle_root) {
             // Genesis seals no entries: its merkle root is the ledger's random nonce.
             problems_.push_back(Problem{
                 std::nullopt, name + " was altered: its transactions no longer hash to its merkle root"});

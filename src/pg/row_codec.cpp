@@ -187,8 +187,8 @@ void add_value(const ColumnCodec& column, Datum value) {
 // otherwise follow the session's DateStyle, time zone, float precision or
 // search path (reg* types print names qualified as the path requires).
 constexpr const char* kPinnedSettings[][2] = {
-    {"DateStyle", "ISO, MDY"},   {"IntervalStyle", "postgres"}, {"TimeZone", "UTC"},
-    {"extra_float_digits", "1"}, {"bytea_output", "hex"},       {"lc_monetary", "C"},
+    {"DateStyle", "ISO, MDY"},     {"IntervalStyle", "postgres"}, {"TimeZone", "UTC"},
+    {"extra_float_digits", "1"},   {"bytea_output", "hex"},       {"lc_monetary", "C"},
     {"search_path", "pg_catalog"},
 };
 
