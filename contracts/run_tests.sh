@@ -26,13 +26,13 @@ for contract in "${contracts[@]}"; do
     dir="$here/$contract"
     cluster_psql -d postgres -qc "CREATE DATABASE $contract" > /dev/null
     log="$CLUSTER_DIR/$contract.log"
+    # set -e does not apply inside a tested subshell: every step checks itself.
     if (
-        set -e
         for script in schema.sql install.sql test.sql; do
-            cluster_psql -d "$contract" -f "$dir/$script"
+            cluster_psql -d "$contract" -f "$dir/$script" || exit 1
         done
         if [ -x "$dir/concurrency.sh" ]; then
-            PGHOST=$CLUSTER_DIR PGPORT=$CLUSTER_PORT PGUSER=postgres PGDATABASE=$contract "$dir/concurrency.sh"
+            PGHOST=$CLUSTER_DIR PGPORT=$CLUSTER_PORT PGUSER=postgres PGDATABASE=$contract "$dir/concurrency.sh" || exit 1
         fi
     ) > "$log" 2>&1; then
         echo "PASS contract $contract"

@@ -73,6 +73,15 @@ INSERT INTO deposits VALUES ('bob', 10);
 INSERT INTO withdrawals VALUES ('bob', 10);
 SELECT ledger.current_transaction_id() IS NOT NULL AS in_ledger_transaction;
 COMMIT;
+-- An application role needs only its table rights: the contract's schema is
+-- usable by everyone, its checks run as that role.
+CREATE ROLE regress_teller;
+GRANT INSERT, SELECT ON deposits, withdrawals TO regress_teller;
+SET ROLE regress_teller;
+INSERT INTO deposits VALUES ('dan', 5);
+INSERT INTO withdrawals VALUES ('dan', 5);
+INSERT INTO withdrawals VALUES ('dan', 1);
+RESET ROLE;
 SELECT account, sum(amount) FROM withdrawals GROUP BY account ORDER BY account;
 SELECT ledger.now() = now() AS ledger_clock_is_transaction_start;
 SELECT ledger.current_transaction_id() IS NULL AS outside_ledger_transaction;

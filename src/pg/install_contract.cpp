@@ -281,6 +281,8 @@ extern "C" Datum pgledger_install_contract(PG_FUNCTION_ARGS) {
     const char* schema = contract_schema_name(name, version);
 
     execute(psprintf("CREATE SCHEMA %s", quote_identifier(schema)), SPI_OK_UTILITY);
+    // Checks run as the role that inserts, which must reach the functions.
+    execute(psprintf("GRANT USAGE ON SCHEMA %s TO PUBLIC", quote_identifier(schema)), SPI_OK_UTILITY);
     run_source(schema, source);
     check_contents(schema);
     check_functions(schema, normalized_checks);
