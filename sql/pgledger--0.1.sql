@@ -44,6 +44,8 @@ CREATE TABLE ledger.transactions (
     PRIMARY KEY (transaction_id, table_id)
 );
 CREATE INDEX transactions_unsealed ON ledger.transactions (transaction_id) WHERE block_height IS NULL;
+-- Row hashes are random bytes: compressing them is wasted work.
+ALTER TABLE ledger.transactions ALTER COLUMN row_hashes SET STORAGE EXTERNAL;
 COMMENT ON TABLE ledger.transactions IS
     'One entry per committed transaction and ledger table: the hashes of the rows it appended, and the block that sealed them.';
 

@@ -35,42 +35,44 @@ void append_contract_version(std::vector<std::uint8_t>& bytes, const ContractVer
 
 }  // namespace
 
-void RowHasher::put_u32(std::uint32_t value) {
-    std::uint8_t bytes[4];
-    for (int i = 0; i < 4; ++i) {
-        bytes[i] = static_cast<std::uint8_t>(value >> (24 - 8 * i));
-    }
-    hasher_.update(bytes, sizeof bytes);
-}
+namespace {
+// Values longer than this are hashed in place rather than copied.
+constexpr std::size_t kLargeValue = 1024;
+}  // namespace
 
-void RowHasher::put_u64(std::uint64_t value) {
-    std::uint8_t bytes[8];
-    for (int i = 0; i < 8; ++i) {
-        bytes[i] = static_cast<std::uint8_t>(value >> (56 - 8 * i));
-    }
-    hasher_.update(bytes, sizeof bytes);
+void RowHasher::flush() {
+    hasher_.update(pending_.data(), pending_.size());
+    pending_.clear();
 }
 
 void RowHasher::begin(std::uint64_t table_id, std::uint64_t txn_id, std::uint32_t seq) {
     hasher_.reset();
-    hasher_.update_byte(kRowPrefix);
-    hasher_.update_byte(kEncodingVersion);
-    put_u64(table_id);
-    put_u64(txn_id);
-    put_u32(seq);
+    pending_.clear();
+    pending_.push_back(kRowPrefix);
+    pending_.push_back(kEncodingVersion);
+    append_u64(pending_, table_id);
+    append_u64(pending_, txn_id);
+    append_u32(pending_, seq);
 }
 
 void RowHasher::add_column(std::uint32_t ordinal, std::string_view name, ValueKind kind, const void* value,
                            std::size_t value_size) {
-    put_u32(ordinal);
-    put_u32(checked_length(name.size()));
-    hasher_.update(name.data(), name.size());
-    hasher_.update_byte(static_cast<std::uint8_t>(kind));
-    put_u32(checked_length(value_size));
-    hasher_.update(value, value_size);
+    append_u32(pending_, ordinal);
+    append_u32(pending_, checked_length(name.size()));
+    pending_.insert(pending_.end(), name.begin(), name.end());
+    pending_.push_back(static_cast<std::uint8_t>(kind));
+    append_u32(pending_, checked_length(value_size));
+    const auto* bytes = static_cast<const std::uint8_t*>(value);
+    if (value_size > kLargeValue) {
+        flush();
+        hasher_.update(bytes, value_size);
+    } else {
+        pending_.insert(pending_.end(), bytes, bytes + value_size);
+    }
 }
 
 Digest RowHasher::finish() {
+    flush();
     return hasher_.finish();
 }
 

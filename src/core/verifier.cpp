@@ -80,17 +80,17 @@ void Verifier::report_row(std::uint64_t table_id, const std::string& text) {
 
 void Verifier::add_row(std::uint64_t table_id, std::optional<std::uint64_t> txn_id,
                        std::optional<std::uint32_t> seq, const Digest& recomputed_hash,
-                       const std::string& location) {
+                       RowLocation location) {
     summaries_[table_id].rows_checked++;
     if (!txn_id || !seq) {
         report_row(table_id,
-                   "row " + location +
+                   "row " + location.text() +
                        " has no ledger position: it was added behind the ledger's triggers and no block "
                        "seals it");
         return;
     }
-    const std::string row_name = "row " + location + " (transaction " + std::to_string(*txn_id) + ", row " +
-                                 std::to_string(*seq) + ")";
+    const std::string row_name = "row " + location.text() + " (transaction " + std::to_string(*txn_id) +
+                                 ", row " + std::to_string(*seq) + ")";
     const auto found = entry_index_.find(std::make_pair(*txn_id, table_id));
     if (found == entry_index_.end()) {
         report_row(table_id, row_name + " belongs to a transaction that the ledger has no record of");

@@ -29,6 +29,13 @@ struct Problem {
     std::string text;
 };
 
+// RowLocation is where a row is stored (its ctid), to name it in a problem.
+struct RowLocation {
+    std::uint32_t page = 0;
+    std::uint16_t item = 0;
+    std::string text() const { return "(" + std::to_string(page) + "," + std::to_string(item) + ")"; }
+};
+
 struct TableSummary {
     std::uint64_t rows_checked = 0;
     std::uint64_t blocks_checked = 0;
@@ -50,8 +57,7 @@ class Verifier {
     // Rows are fed after all entries. location names the row to a person
     // (its ctid); txn_id and seq are empty when the row carries no position.
     void add_row(std::uint64_t table_id, std::optional<std::uint64_t> txn_id,
-                 std::optional<std::uint32_t> seq, const Digest& recomputed_hash,
-                 const std::string& location);
+                 std::optional<std::uint32_t> seq, const Digest& recomputed_hash, RowLocation location);
 
     // add_table_problem reports what the caller found about a table itself.
     void add_table_problem(std::uint64_t table_id, std::string text) {

@@ -49,6 +49,7 @@ struct AttachedContract {
 
 struct TableContracts {
     Oid relid;  // hash key
+    MemoryContext context;
     int count;
     AttachedContract* contracts;
 };
@@ -103,7 +104,9 @@ void lock_contract(uint32 lock_key) {
     (void)LockAcquire(&tag, ExclusiveLock, false, false);
 }
 
-TableContracts* load_table_contracts(Relation relation, std::uint64_t table_id) {
+// contracts_cache returns the cache, created anew if an invalidation
+// dropped it (which can happen during any catalog access, SPI included).
+HTAB* contracts_cache() {
     if (contracts_by_table == nullptr) {
         contracts_context =
             AllocSetContextCreate(CacheMemoryContext, "pgledger contracts", ALLOCSET_SMALL_SIZES);
@@ -114,12 +117,20 @@ TableContracts* load_table_contracts(Relation relation, std::uint64_t table_id) 
         contracts_by_table =
             hash_create("pgledger contracts by table", 16, &control, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
     }
+    return contracts_by_table;
+}
+
+TableContracts* load_table_contracts(Relation relation, std::uint64_t table_id) {
     const Oid relid = RelationGetRelid(relation);
     bool found = false;
-    auto* entry = static_cast<TableContracts*>(hash_search(contracts_by_table, &relid, HASH_FIND, &found));
+    auto* entry = static_cast<TableContracts*>(hash_search(contracts_cache(), &relid, HASH_FIND, &found));
     if (found) {
         return entry;
     }
+    // Built in a context of its own and entered into the cache only once
+    // complete: invalidations processed meanwhile may drop the cache.
+    MemoryContext built =
+        AllocSetContextCreate(CacheMemoryContext, "pgledger contracts of a table", ALLOCSET_SMALL_SIZES);
     SPI_connect();
     Oid types[2] = {INT8OID, TEXTOID};
     Datum values[2] = {Int64GetDatum(static_cast<int64>(table_id)),
@@ -135,29 +146,32 @@ TableContracts* load_table_contracts(Relation relation, std::uint64_t table_id) 
         elog(ERROR, "pgledger could not read the contracts of table %llu",
              static_cast<unsigned long long>(table_id));
     }
-    MemoryContext caller = MemoryContextSwitchTo(contracts_context);
-    auto* contracts = static_cast<AttachedContract*>(palloc0(sizeof(AttachedContract) * (SPI_processed + 1)));
     const int count = static_cast<int>(SPI_processed);
+    auto* contracts = static_cast<AttachedContract*>(
+        MemoryContextAllocZero(built, sizeof(AttachedContract) * (SPI_processed + 1)));
     for (int i = 0; i < count; ++i) {
         HeapTuple tuple = SPI_tuptable->vals[i];
         TupleDesc descriptor = SPI_tuptable->tupdesc;
         AttachedContract& contract = contracts[i];
         contract.contract_id = static_cast<std::uint64_t>(spi_int64(tuple, descriptor, 1, 0));
-        contract.name = pstrdup(SPI_getvalue(tuple, descriptor, 2));
+        contract.name = MemoryContextStrdup(built, SPI_getvalue(tuple, descriptor, 2));
         contract.version = spi_int32(tuple, descriptor, 3, 0);
         contract.lock_key = lock_key_of(contract.name);
         bool is_null = false;
         const Oid row_check = DatumGetObjectId(SPI_getbinval(tuple, descriptor, 4, &is_null));
         contract.has_row_check = !is_null && OidIsValid(row_check);
         if (contract.has_row_check) {
-            fmgr_info_cxt(row_check, &contract.row_check, contracts_context);
+            fmgr_info_cxt(row_check, &contract.row_check, built);
         }
     }
-    entry = static_cast<TableContracts*>(hash_search(contracts_by_table, &relid, HASH_ENTER, nullptr));
+    SPI_finish();
+    entry = static_cast<TableContracts*>(hash_search(contracts_cache(), &relid, HASH_ENTER, &found));
+    if (found) {
+        retire_context(entry->context);
+    }
+    entry->context = built;
     entry->count = count;
     entry->contracts = contracts;
-    MemoryContextSwitchTo(caller);
-    SPI_finish();
     return entry;
 }
 
@@ -197,11 +211,17 @@ void request_contract_shared_memory() {
 }
 
 void forget_contracts() {
-    if (contracts_context != nullptr) {
-        retire_context(contracts_context);
-        contracts_context = nullptr;
-        contracts_by_table = nullptr;
+    if (contracts_by_table == nullptr) {
+        return;
     }
+    HASH_SEQ_STATUS scan;
+    hash_seq_init(&scan, contracts_by_table);
+    while (auto* entry = static_cast<TableContracts*>(hash_seq_search(&scan))) {
+        retire_context(entry->context);
+    }
+    retire_context(contracts_context);
+    contracts_context = nullptr;
+    contracts_by_table = nullptr;
 }
 
 void check_row(Relation relation, std::uint64_t table_id, HeapTuple row,

@@ -308,10 +308,11 @@ RowCodec* row_codec_for(Relation relation, std::uint64_t table_id) {
         PG_RE_THROW();
     }
     PG_END_TRY();
+    // Looked up again: invalidations processed while building may have
+    // removed the entry found above.
+    entry = static_cast<CachedCodec*>(hash_search(codec_cache, &relid, HASH_ENTER, &found));
     if (found) {
         retire_context(entry->context);
-    } else {
-        entry = static_cast<CachedCodec*>(hash_search(codec_cache, &relid, HASH_ENTER, nullptr));
     }
     entry->codec = codec;
     entry->context = context;

@@ -110,7 +110,8 @@ void ensure_genesis() {
     insert_block(genesis, now, construct_empty_array(INT8OID));
 }
 
-int64 seal_pending(int max_entries) {
+int64 seal_pending(int max_entries, uint64* sealed_entries) {
+    *sealed_entries = 0;
     // Nothing pending, nothing to do: in particular no genesis for a
     // database whose ledger is about to be restored into it.
     run("SELECT 1 FROM ledger.transactions WHERE block_height IS NULL LIMIT 1", SPI_OK_SELECT);
@@ -145,6 +146,7 @@ int64 seal_pending(int max_entries) {
     if (count == 0) {
         return -1;
     }
+    *sealed_entries = count;
     SPITupleTable* pending = SPI_tuptable;
     const RecordedContracts recorded = load_recorded_contracts(false);
     Datum* txn_ids = static_cast<Datum*>(palloc(sizeof(Datum) * count));
@@ -216,7 +218,8 @@ extern "C" Datum pgledger_seal(PG_FUNCTION_ARGS) {
     SPI_connect();
     int64 newest = -1;
     for (;;) {
-        const int64 height = pgledger::pg::seal_pending(10000);
+        uint64 sealed_entries = 0;
+        const int64 height = pgledger::pg::seal_pending(10000, &sealed_entries);
         if (height < 0) {
             break;
         }

@@ -11,8 +11,9 @@ namespace pgledger::pg {
 void ensure_genesis();
 
 // seal_pending seals up to max_entries unsealed entries into one block and
-// returns its height, or -1 when nothing was pending. Requires SPI and a
-// transaction; serialised against other sealers by a lock on ledger.blocks.
-int64 seal_pending(int max_entries);
+// returns its height, or -1 when nothing was pending; *sealed_entries tells
+// how many it sealed. Requires SPI and a transaction; serialised against
+// other sealers by a lock on ledger.blocks.
+int64 seal_pending(int max_entries, uint64* sealed_entries);
 
 }  // namespace pgledger::pg

@@ -29,24 +29,25 @@ namespace {
 
 constexpr int kRestartSeconds = 5;
 
-// seal_round seals everything committed so far, in blocks of at most
-// ledger.max_block_entries entries, each block in its own transaction.
+// seal_round seals what committed since the last round into one block, and
+// into more only while blocks fill up (ledger.max_block_entries): under a
+// steady load that is one block, one transaction, per interval.
 void seal_round() {
     for (;;) {
         SetCurrentStatementStartTimestamp();
         StartTransactionCommand();
         PushActiveSnapshot(GetTransactionSnapshot());
-        int64 sealed = -1;
+        uint64 sealed_entries = 0;
         if (OidIsValid(get_extension_oid(kExtension, true))) {
             pgstat_report_activity(STATE_RUNNING, "pgledger: sealing a block");
             SPI_connect();
-            sealed = seal_pending(max_block_entries);
+            (void)seal_pending(max_block_entries, &sealed_entries);
             SPI_finish();
         }
         PopActiveSnapshot();
         CommitTransactionCommand();
         pgstat_report_activity(STATE_IDLE, nullptr);
-        if (sealed < 0) {
+        if (sealed_entries < static_cast<uint64>(max_block_entries)) {
             return;
         }
     }

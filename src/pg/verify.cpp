@@ -143,9 +143,8 @@ struct RowFeed {
 
 void feed_row(void* state, const ScannedRow& row) {
     const auto* feed = static_cast<RowFeed*>(state);
-    char location[64];
-    snprintf(location, sizeof location, "(%u,%u)", ItemPointerGetBlockNumberNoCheck(&row.tid),
-             ItemPointerGetOffsetNumberNoCheck(&row.tid));
+    const core::RowLocation location{ItemPointerGetBlockNumberNoCheck(&row.tid),
+                                     ItemPointerGetOffsetNumberNoCheck(&row.tid)};
     call_cpp([&] {
         feed->verifier->add_row(
             feed->table_id, row.has_position ? std::optional<std::uint64_t>(row.txn_id) : std::nullopt,

@@ -25,7 +25,7 @@ struct LedgerRow {
     std::uint64_t table_id;
     std::optional<std::uint64_t> txn_id;
     std::optional<std::uint32_t> seq;
-    std::string location;
+    RowLocation location;
     Digest hash;
 };
 
@@ -58,7 +58,7 @@ void append(SyntheticLedger& ledger, std::uint64_t txn_id, std::uint64_t table_i
         const auto in_table = std::count_if(ledger.rows.begin(), ledger.rows.end(),
                                             [&](const LedgerRow& row) { return row.table_id == table_id; });
         ledger.rows.push_back(
-            LedgerRow{table_id, txn_id, seq, "(0," + std::to_string(in_table + 1) + ")", hash});
+            LedgerRow{table_id, txn_id, seq, RowLocation{0, static_cast<std::uint16_t>(in_table + 1)}, hash});
         entry.row_hashes.push_back(SealedRowHash{seq, hash});
         hashes.push_back(hash);
     }
@@ -222,7 +222,7 @@ TEST(Verifier, MissingRowOfTheOnlyTableInScope) {
 
 TEST(Verifier, ExtraRowInASealedTransaction) {
     SyntheticLedger ledger = intact_ledger();
-    ledger.rows.push_back(LedgerRow{kTableA, 10, 9, "(0,9)", row_hash(kTableA, 10, 9, "smuggled")});
+    ledger.rows.push_back(LedgerRow{kTableA, 10, 9, RowLocation{0, 9}, row_hash(kTableA, 10, 9, "smuggled")});
     EXPECT_EQ(verify(ledger),
               Problems{"table 1: row (0,9) (transaction 10, row 9) in block 1 was not part of "
                        "its transaction when it committed: it was added later"});
@@ -231,7 +231,7 @@ TEST(Verifier, ExtraRowInASealedTransaction) {
 TEST(Verifier, DuplicatedRow) {
     SyntheticLedger ledger = intact_ledger();
     LedgerRow copy = row_of(ledger, 12, kTableA, 2);
-    copy.location = "(0,9)";
+    copy.location = RowLocation{0, 9};
     ledger.rows.push_back(copy);
     EXPECT_EQ(verify(ledger),
               Problems{"table 1: row (0,9) (transaction 12, row 2) in block 2 appears more than once"});
@@ -239,21 +239,22 @@ TEST(Verifier, DuplicatedRow) {
 
 TEST(Verifier, RowWithoutLedgerPosition) {
     SyntheticLedger ledger = intact_ledger();
-    ledger.rows.push_back(LedgerRow{kTableA, std::nullopt, std::nullopt, "(0,9)", filled_digest(9)});
+    ledger.rows.push_back(
+        LedgerRow{kTableA, std::nullopt, std::nullopt, RowLocation{0, 9}, filled_digest(9)});
     EXPECT_EQ(verify(ledger), Problems{"table 1: row (0,9) has no ledger position: it was added behind the "
                                        "ledger's triggers and no block seals it"});
 }
 
 TEST(Verifier, RowOfAnUnknownTransaction) {
     SyntheticLedger ledger = intact_ledger();
-    ledger.rows.push_back(LedgerRow{kTableA, 999, 1, "(0,9)", row_hash(kTableA, 999, 1, "x")});
+    ledger.rows.push_back(LedgerRow{kTableA, 999, 1, RowLocation{0, 9}, row_hash(kTableA, 999, 1, "x")});
     EXPECT_EQ(verify(ledger), Problems{"table 1: row (0,9) (transaction 999, row 1) belongs to a transaction "
                                        "that the ledger has no record of"});
 }
 
 TEST(Verifier, RowClaimingATransactionOfAnotherTable) {
     SyntheticLedger ledger = intact_ledger();
-    ledger.rows.push_back(LedgerRow{kTableB, 11, 1, "(0,9)", row_of(ledger, 11, kTableA, 1).hash});
+    ledger.rows.push_back(LedgerRow{kTableB, 11, 1, RowLocation{0, 9}, row_of(ledger, 11, kTableA, 1).hash});
     EXPECT_EQ(verify(ledger), Problems{"table 2: row (0,9) (transaction 11, row 1) belongs to a transaction "
                                        "that the ledger has no record of"});
 }
