@@ -1,20 +1,22 @@
 #include "core/canonical.hpp"
 
+#include <algorithm>
+#include <cstring>
 #include <initializer_list>
 #include <stdexcept>
 
 namespace pgledger::core {
 
 void append_u32(std::vector<std::uint8_t>& out, std::uint32_t value) {
-    for (int shift = 24; shift >= 0; shift -= 8) {
-        out.push_back(static_cast<std::uint8_t>(value >> shift));
-    }
+    const std::uint8_t bytes[4] = {static_cast<std::uint8_t>(value >> 24),
+                                   static_cast<std::uint8_t>(value >> 16),
+                                   static_cast<std::uint8_t>(value >> 8), static_cast<std::uint8_t>(value)};
+    out.insert(out.end(), bytes, bytes + sizeof bytes);
 }
 
 void append_u64(std::vector<std::uint8_t>& out, std::uint64_t value) {
-    for (int shift = 56; shift >= 0; shift -= 8) {
-        out.push_back(static_cast<std::uint8_t>(value >> shift));
-    }
+    append_u32(out, static_cast<std::uint32_t>(value >> 32));
+    append_u32(out, static_cast<std::uint32_t>(value));
 }
 
 namespace {
@@ -40,34 +42,38 @@ namespace {
 constexpr std::size_t kLargeValue = 1024;
 }  // namespace
 
+void RowHasher::grow(std::size_t needed) {
+    buffer_.resize(std::max(buffer_.size() * 2, needed));
+}
+
 void RowHasher::flush() {
-    hasher_.update(pending_.data(), pending_.size());
-    pending_.clear();
+    hasher_.update(buffer_.data(), used_);
+    used_ = 0;
 }
 
 void RowHasher::begin(std::uint64_t table_id, std::uint64_t txn_id, std::uint32_t seq) {
     hasher_.reset();
-    pending_.clear();
-    pending_.push_back(kRowPrefix);
-    pending_.push_back(kEncodingVersion);
-    append_u64(pending_, table_id);
-    append_u64(pending_, txn_id);
-    append_u32(pending_, seq);
+    used_ = 0;
+    const std::uint8_t header[2] = {kRowPrefix, kEncodingVersion};
+    put(header, sizeof header);
+    put_u64(table_id);
+    put_u64(txn_id);
+    put_u32(seq);
 }
 
 void RowHasher::add_column(std::uint32_t ordinal, std::string_view name, ValueKind kind, const void* value,
                            std::size_t value_size) {
-    append_u32(pending_, ordinal);
-    append_u32(pending_, checked_length(name.size()));
-    pending_.insert(pending_.end(), name.begin(), name.end());
-    pending_.push_back(static_cast<std::uint8_t>(kind));
-    append_u32(pending_, checked_length(value_size));
-    const auto* bytes = static_cast<const std::uint8_t*>(value);
+    put_u32(ordinal);
+    put_u32(checked_length(name.size()));
+    put(name.data(), name.size());
+    const auto kind_byte = static_cast<std::uint8_t>(kind);
+    put(&kind_byte, 1);
+    put_u32(checked_length(value_size));
     if (value_size > kLargeValue) {
         flush();
-        hasher_.update(bytes, value_size);
+        hasher_.update(value, value_size);
     } else {
-        pending_.insert(pending_.end(), bytes, bytes + value_size);
+        put(value, value_size);
     }
 }
 

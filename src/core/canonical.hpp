@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,10 +39,30 @@ class RowHasher {
 
   private:
     // Short fields are gathered and hashed in one update per row: a row of
-    // small columns costs one OpenSSL call instead of a dozen.
+    // small columns costs one OpenSSL call instead of a dozen. The buffer
+    // only grows; used_ says how much of it the current row holds.
+    void put(const void* data, std::size_t size) {
+        if (used_ + size > buffer_.size()) {
+            grow(used_ + size);
+        }
+        std::memcpy(buffer_.data() + used_, data, size);
+        used_ += size;
+    }
+    void put_u32(std::uint32_t value) {
+        const std::uint8_t bytes[4] = {
+            static_cast<std::uint8_t>(value >> 24), static_cast<std::uint8_t>(value >> 16),
+            static_cast<std::uint8_t>(value >> 8), static_cast<std::uint8_t>(value)};
+        put(bytes, sizeof bytes);
+    }
+    void put_u64(std::uint64_t value) {
+        put_u32(static_cast<std::uint32_t>(value >> 32));
+        put_u32(static_cast<std::uint32_t>(value));
+    }
+    void grow(std::size_t needed);
     void flush();
     Sha256 hasher_;
-    std::vector<std::uint8_t> pending_;
+    std::vector<std::uint8_t> buffer_ = std::vector<std::uint8_t>(256);
+    std::size_t used_ = 0;
 };
 
 // ContractVersion names one installed version of a contract and the hash

@@ -89,11 +89,14 @@ void Verifier::add_row(std::uint64_t table_id, std::optional<std::uint64_t> txn_
                        "seals it");
         return;
     }
-    const std::string row_name = "row " + location.text() + " (transaction " + std::to_string(*txn_id) +
-                                 ", row " + std::to_string(*seq) + ")";
+    // Named only when there is a problem: verification visits every row.
+    const auto row_name = [&] {
+        return "row " + location.text() + " (transaction " + std::to_string(*txn_id) + ", row " +
+               std::to_string(*seq) + ")";
+    };
     const auto found = entry_index_.find(std::make_pair(*txn_id, table_id));
     if (found == entry_index_.end()) {
-        report_row(table_id, row_name + " belongs to a transaction that the ledger has no record of");
+        report_row(table_id, row_name() + " belongs to a transaction that the ledger has no record of");
         return;
     }
     EntryState& entry = entries_[found->second];
@@ -103,21 +106,21 @@ void Verifier::add_row(std::uint64_t table_id, std::optional<std::uint64_t> txn_
                          [](const SealedRowHash& row, std::uint32_t s) { return row.seq < s; });
     if (position == sealed.end() || position->seq != *seq) {
         entry.has_problem = true;
-        report_row(table_id, row_name + " " + block_text(entry) +
+        report_row(table_id, row_name() + " " + block_text(entry) +
                                  " was not part of its transaction when it committed: it was added later");
         return;
     }
     const std::size_t index = static_cast<std::size_t>(position - sealed.begin());
     if (entry.seen[index]) {
         entry.has_problem = true;
-        report_row(table_id, row_name + " " + block_text(entry) + " appears more than once");
+        report_row(table_id, row_name() + " " + block_text(entry) + " appears more than once");
         return;
     }
     entry.seen[index] = true;
     entry.recomputed[index] = recomputed_hash;
     if (recomputed_hash != position->hash) {
         entry.has_problem = true;
-        report_row(table_id, row_name + " " + block_text(entry) +
+        report_row(table_id, row_name() + " " + block_text(entry) +
                                  " was changed: its values no longer hash to the sealed row hash");
     }
 }

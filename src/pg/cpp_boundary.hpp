@@ -51,7 +51,7 @@ template <typename Function>
 auto call_cpp(Function&& function) -> decltype(function()) {
     using Result = decltype(function());
     bool failed = false;
-    ReportedError error{};
+    ReportedError error;  // filled only when something was thrown
     if constexpr (std::is_void_v<Result>) {
         try {
             function();
