@@ -251,11 +251,10 @@ extern "C" Datum pgledger_seal_row(PG_FUNCTION_ARGS) {
     nulls[codec->txn_attnum - 1] = false;
     values[codec->seq_attnum - 1] = Int32GetDatum(static_cast<int32>(seq));
     nulls[codec->seq_attnum - 1] = false;
-    int position_columns[2] = {codec->txn_attnum, codec->seq_attnum};
-    Datum position_values[2] = {values[codec->txn_attnum - 1], values[codec->seq_attnum - 1]};
-    bool position_nulls[2] = {false, false};
-    HeapTuple stored = heap_modify_tuple_by_cols(data->tg_trigtuple, descriptor, 2, position_columns,
-                                                 position_values, position_nulls);
+    // Formed from the values already deformed, rather than modified in place,
+    // which would deform the row a second time.
+    HeapTuple stored = heap_form_tuple(descriptor, values, nulls);
+    stored->t_tableOid = data->tg_trigtuple->t_tableOid;
     check_row(relation, table_id, stored, transaction);
     const pgledger::core::Digest hash = hash_row(codec, values, nulls, txn_id, seq);
     call_cpp([&] { transaction.add_row(table_id, seq, hash, GetCurrentSubTransactionId()); });
