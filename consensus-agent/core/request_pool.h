@@ -1,0 +1,42 @@
+// Pending client requests, in arrival order, bounded in count and bytes.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <set>
+
+#include "core/consensus.h"
+
+namespace pgledger::consensus {
+
+class RequestPool {
+  public:
+    explicit RequestPool(const PoolLimits& limits) : limits_(limits) {}
+
+    SubmitResult add(Bytes request, uint64_t now_ms);
+    // The oldest requests that fit the batch limits, left in the pool until decided.
+    std::vector<Bytes> next_batch(const BatchLimits& limits) const;
+    bool batch_ready(const BatchLimits& limits, uint64_t now_ms) const;
+    void remove_decided(const std::vector<Bytes>& requests);
+
+    bool empty() const { return by_id_.empty(); }
+    size_t size() const { return by_id_.size(); }
+    uint64_t oldest_arrival_ms() const;
+
+  private:
+    struct Entry {
+        Bytes request;
+        uint64_t sequence;
+        uint64_t arrival_ms;
+    };
+
+    PoolLimits limits_;
+    std::map<Hash, Entry> by_id_;
+    std::map<uint64_t, Hash> by_arrival_;
+    uint64_t next_sequence_ = 0;
+    size_t bytes_ = 0;
+    std::set<Hash> decided_ids_;
+    std::deque<Hash> decided_order_;
+};
+
+}  // namespace pgledger::consensus
