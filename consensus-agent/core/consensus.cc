@@ -5,7 +5,7 @@
 namespace pgledger::consensus {
 
 namespace {
-constexpr uint32_t kDurableStateVersion = 1;
+constexpr uint32_t kDurableStateVersion = 2;
 }
 
 Bytes encode_durable_state(const DurableState& state) {
@@ -20,6 +20,10 @@ Bytes encode_durable_state(const DurableState& state) {
     writer.u8(state.prepared ? 1 : 0);
     if (state.prepared)
         write_prepared_certificate(writer, *state.prepared);
+    writer.u64(state.view_floor_height);
+    writer.u8(state.view_carried_hash ? 1 : 0);
+    if (state.view_carried_hash)
+        writer.fixed(*state.view_carried_hash);
     return bytes;
 }
 
@@ -37,6 +41,9 @@ std::optional<DurableState> decode_durable_state(const Bytes& bytes) {
         state.prepared.emplace();
         read_prepared_certificate(reader, *state.prepared);
     }
+    state.view_floor_height = reader.u64();
+    if (reader.boolean())
+        state.view_carried_hash = reader.fixed<32>();
     if (!reader.at_end() || state.view_change_target < state.view)
         return std::nullopt;
     return state;

@@ -26,6 +26,10 @@ struct DurableState {
     Hash prepare_block_hash{};
     // The newest proposal it saw 2f+1 prepares for (possibly decided by others).
     std::optional<PreparedCertificate> prepared;
+    // What the NewView of `view` allows: no proposal below this height (it is
+    // decided already), and at this height only the carried-over block.
+    Height view_floor_height = 1;
+    std::optional<Hash> view_carried_hash;
 };
 
 Bytes encode_durable_state(const DurableState& state);

@@ -53,6 +53,10 @@ void Replica::install_new_view(const NewView& new_view, uint64_t now_ms, Output&
     view_ = new_view.view;
     durable_.view = view_;
     durable_.view_change_target = view_;
+    durable_.view_floor_height = highest_decided + 1;
+    durable_.view_carried_hash.reset();
+    if (carried != nullptr)
+        durable_.view_carried_hash = carried->proposal.header().hash();
     persist(output);
     view_changes_++;
     reset_round(now_ms);

@@ -30,7 +30,15 @@ SubmitResult Replica::submit(Bytes request, uint64_t now_ms, Output& output) {
     // leader fails to order it.
     send(kBroadcast, Request{std::move(request)}, output);
     maybe_propose(now_ms, output);
+    finish_step(output);
     return result;
+}
+
+void Replica::finish_step(Output& output) {
+    if (!durable_dirty_)
+        return;
+    durable_dirty_ = false;
+    output.persist = durable_;
 }
 
 void Replica::on_message(ReplicaId from, const Message& message, uint64_t now_ms, Output& output) {
@@ -69,6 +77,7 @@ void Replica::on_message(ReplicaId from, const Message& message, uint64_t now_ms
             break;
     }
     maybe_fetch(now_ms, output);
+    finish_step(output);
 }
 
 void Replica::on_tick(uint64_t now_ms, Output& output) {
@@ -104,6 +113,7 @@ void Replica::on_tick(uint64_t now_ms, Output& output) {
         retransmit(now_ms, output);
     }
     maybe_fetch(now_ms, output);
+    finish_step(output);
 }
 
 Status Replica::status() const {
@@ -147,7 +157,10 @@ void Replica::maybe_propose(uint64_t now_ms, Output& output) {
     if (!is_leader() || changing_view() || proposal_)
         return;
     // A leader that is behind would propose at a height already decided.
-    if (surely_behind())
+    if (surely_behind() || next_height() < durable_.view_floor_height)
+        return;
+    // The carried-over block comes from the NewView, never from the pool.
+    if (next_height() == durable_.view_floor_height && durable_.view_carried_hash)
         return;
     if (!pool_.batch_ready(config_.batch, now_ms))
         return;
@@ -163,6 +176,12 @@ void Replica::accept_proposal(const Proposal& proposal, uint64_t now_ms, Output&
     PGLEDGER_INVARIANT(!proposal_ && !changing_view());
     PGLEDGER_INVARIANT(proposal.height == next_height() && proposal.previous_hash == tip_hash());
     Hash block_hash = proposal.header().hash();
+    if (proposal.height < durable_.view_floor_height)
+        return;
+    if (proposal.height == durable_.view_floor_height && durable_.view_carried_hash &&
+        *durable_.view_carried_hash != block_hash) {
+        return;
+    }
     bool voted_here = durable_.prepare_view == view_ && durable_.prepare_height == proposal.height;
     // After a restart we may meet a different proposal for a (view, height)
     // we already voted on: voting again would equivocate.

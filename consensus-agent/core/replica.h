@@ -66,7 +66,10 @@ class Replica final : public Consensus {
     bool surely_behind() const;
     void maybe_fetch(uint64_t now_ms, Output& output);
 
-    void persist(Output& output) { output.persist = durable_; }
+    // Marks durable state as changed; the public entry points attach it to
+    // the Output once, after the last change of the step.
+    void persist(Output&) { durable_dirty_ = true; }
+    void finish_step(Output& output);
     void send(ReplicaId to, Message message, Output& output);
     ReplicaId leader_of(View view) const { return static_cast<ReplicaId>(view % config_.replica_count); }
     bool is_leader() const { return leader_of(view_) == config_.self; }
@@ -81,6 +84,7 @@ class Replica final : public Consensus {
     const Signer& signer_;
     const Verifier& verifier_;
     DurableState durable_;
+    bool durable_dirty_ = false;
     View view_;
     ChainTip tip_;
     RequestPool pool_;
