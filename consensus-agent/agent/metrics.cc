@@ -1,0 +1,100 @@
+#include "agent/metrics.h"
+
+#include <memory>
+
+namespace pgledger::agent {
+namespace {
+
+constexpr size_t kHttpRequestBytesMax = 8192;
+
+void line(std::string& out, const char* name, const char* type, const char* help, uint64_t value,
+          const std::string& labels) {
+    out += "# HELP ";
+    out += name;
+    out += ' ';
+    out += help;
+    out += "\n# TYPE ";
+    out += name;
+    out += ' ';
+    out += type;
+    out += '\n';
+    out += name;
+    out += labels;
+    out += ' ';
+    out += std::to_string(value);
+    out += '\n';
+}
+
+}  // namespace
+
+std::string Metrics::render(uint32_t replica_id) const {
+    std::string labels = "{replica=\"" + std::to_string(replica_id) + "\"}";
+    std::string out;
+    line(out, "pgledger_agent_decided_blocks_total", "counter", "Blocks decided by this replica.",
+         decided_blocks, labels);
+    line(out, "pgledger_agent_decided_requests_total", "counter", "Requests in decided blocks.",
+         decided_requests, labels);
+    line(out, "pgledger_agent_view_changes_total", "counter", "Views installed after a view change.",
+         view_changes, labels);
+    line(out, "pgledger_agent_submitted_requests_total", "counter", "Requests accepted from local clients.",
+         submitted_requests, labels);
+    line(out, "pgledger_agent_rejected_requests_total", "counter", "Client requests refused (invalid, full).",
+         rejected_requests, labels);
+    line(out, "pgledger_agent_messages_received_total", "counter", "Peer messages received.",
+         messages_received, labels);
+    line(out, "pgledger_agent_messages_rejected_total", "counter", "Peer messages that failed to decode.",
+         messages_rejected, labels);
+    line(out, "pgledger_agent_messages_sent_total", "counter", "Peer messages queued for sending.",
+         messages_sent, labels);
+    line(out, "pgledger_agent_messages_dropped_total", "counter",
+         "Peer messages dropped (peer down or slow).", messages_dropped, labels);
+    line(out, "pgledger_agent_bytes_received_total", "counter", "Bytes received from peers.", bytes_received,
+         labels);
+    line(out, "pgledger_agent_bytes_sent_total", "counter", "Bytes sent to peers.", bytes_sent, labels);
+    line(out, "pgledger_agent_peer_connections_refused_total", "counter",
+         "Connections refused for an unknown certificate or a failed handshake.", peer_connections_refused,
+         labels);
+    line(out, "pgledger_agent_fsyncs_total", "counter", "Durable writes (fsync) of state and blocks.", fsyncs,
+         labels);
+    line(out, "pgledger_agent_view", "gauge", "Current view.", view, labels);
+    line(out, "pgledger_agent_leader", "gauge", "Leader of the current view.", leader, labels);
+    line(out, "pgledger_agent_height", "gauge", "Height of the last decided block.", height, labels);
+    line(out, "pgledger_agent_pending_requests", "gauge", "Requests waiting to be ordered.", pending_requests,
+         labels);
+    line(out, "pgledger_agent_changing_view", "gauge", "1 while a view change is in progress.", changing_view,
+         labels);
+    return out;
+}
+
+MetricsServer::MetricsServer(asio::io_context& io, const std::string& host, uint16_t port,
+                             const Metrics& metrics, uint32_t replica_id)
+    : acceptor_(io, asio::ip::tcp::endpoint(asio::ip::make_address(host), port)),
+      metrics_(metrics),
+      replica_id_(replica_id) {
+    accept();
+}
+
+void MetricsServer::accept() {
+    acceptor_.async_accept([this](std::error_code error, asio::ip::tcp::socket socket) {
+        if (!error) {
+            auto connection = std::make_shared<asio::ip::tcp::socket>(std::move(socket));
+            auto request = std::make_shared<asio::streambuf>(kHttpRequestBytesMax);
+            asio::async_read_until(*connection, *request, "\r\n\r\n",
+                                   [this, connection, request](std::error_code read_error, size_t) {
+                                       if (read_error)
+                                           return;
+                                       std::string body = metrics_.render(replica_id_);
+                                       auto response = std::make_shared<std::string>(
+                                           "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
+                                           "Content-Length: " +
+                                           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
+                                           body);
+                                       asio::async_write(*connection, asio::buffer(*response),
+                                                         [connection, response](std::error_code, size_t) {});
+                                   });
+        }
+        accept();
+    });
+}
+
+}  // namespace pgledger::agent
