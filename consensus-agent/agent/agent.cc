@@ -73,6 +73,8 @@ void Agent::run() {
         spdlog::info("signal {}: stopping", signal);
         io_.stop();
     });
+    if (store_.tip())
+        metrics_.tip_hash = hex(store_.tip()->header.hash());
     refresh_status();
     schedule_tick();
     io_.run();
@@ -136,6 +138,7 @@ void Agent::execute(consensus::Output& output) {
     if (!output.decided.empty()) {
         store_.append_blocks(output.decided);
         metrics_.fsyncs++;
+        metrics_.tip_hash = hex(store_.tip()->header.hash());
         for (const consensus::DecidedBlock& block : output.decided) {
             metrics_.decided_blocks++;
             metrics_.decided_requests += block.requests.size();

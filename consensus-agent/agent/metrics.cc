@@ -63,6 +63,10 @@ std::string Metrics::render(uint32_t replica_id) const {
          labels);
     line(out, "pgledger_agent_changing_view", "gauge", "1 while a view change is in progress.", changing_view,
          labels);
+    out += "# HELP pgledger_agent_tip Height of the last decided block, labelled with its hash.\n";
+    out += "# TYPE pgledger_agent_tip gauge\n";
+    out += "pgledger_agent_tip{replica=\"" + std::to_string(replica_id) + "\",hash=\"" + tip_hash + "\"} " +
+           std::to_string(height) + "\n";
     return out;
 }
 

@@ -29,6 +29,9 @@ struct Metrics {
     uint64_t height = 0;
     uint64_t pending_requests = 0;
     uint64_t changing_view = 0;
+    // Hex hash of the last decided block header, so operators (and the
+    // multi-process test) can see that replicas agree.
+    std::string tip_hash;
 
     std::string render(uint32_t replica_id) const;
 };
