@@ -12,6 +12,7 @@
 #include "agent/metrics.h"
 #include "agent/storage.h"
 #include "agent/transport.h"
+#include "core/request_pool.h"
 
 namespace pgledger::agent {
 
@@ -42,7 +43,8 @@ class Agent {
     asio::steady_timer tick_timer_;
     asio::signal_set signals_;
     // Who to tell when a request is decided; bounded like the pool.
-    std::map<consensus::Hash, std::weak_ptr<ClientConnection>> waiting_clients_;
+    std::unordered_map<consensus::Hash, std::weak_ptr<ClientConnection>, consensus::RequestIdHash>
+        waiting_clients_;
     consensus::Status last_status_;
     uint64_t last_progress_log_ms_ = 0;
     uint64_t decided_since_log_ = 0;

@@ -111,7 +111,7 @@ void read_view_data(Reader& reader, ViewData& view_data) {
 
 struct BodyWriter {
     Writer& writer;
-    void operator()(const Request& message) { writer.bytes(message.payload); }
+    void operator()(const Request& message) { write_requests(writer, message.payloads); }
     void operator()(const PrePrepare& message) {
         writer.u64(message.view);
         write_proposal(writer, message.proposal);
@@ -242,7 +242,7 @@ std::optional<Message> decode(const uint8_t* data, size_t size) {
     switch (static_cast<MessageType>(reader.u8())) {
         case MessageType::kRequest: {
             Request message;
-            message.payload = reader.bytes(kRequestBytesMax);
+            read_requests(reader, message.payloads);
             return finish(reader, std::move(message));
         }
         case MessageType::kPrePrepare: {

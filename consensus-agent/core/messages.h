@@ -68,8 +68,10 @@ struct PreparedCertificate {
     std::vector<VoteSignature> prepares;
 };
 
+// Client requests relayed by the replica that received them, a batch at a
+// time so that relaying costs one message per tick, not one per request.
 struct Request {
-    Bytes payload;
+    std::vector<Bytes> payloads;
 };
 struct PrePrepare {
     View view = 0;

@@ -4,6 +4,11 @@
 #include "core/invariant.h"
 
 namespace pgledger::consensus {
+namespace {
+// Relayed requests wait for the next tick unless this many pile up first.
+constexpr size_t kRelayRequestsMax = 1024;
+constexpr size_t kRelayBytesMax = 256 * 1024;
+}  // namespace
 
 Replica::Replica(const ReplicaConfig& config, const Signer& signer, const Verifier& verifier,
                  DurableState durable, ChainTip tip, uint64_t now_ms)
@@ -28,7 +33,10 @@ SubmitResult Replica::submit(Bytes request, uint64_t now_ms, Output& output) {
         return result;
     // Every replica must hold the request so that each can tell when the
     // leader fails to order it.
-    send(kBroadcast, Request{std::move(request)}, output);
+    relay_bytes_ += request.size();
+    relay_.push_back(std::move(request));
+    if (relay_.size() >= kRelayRequestsMax || relay_bytes_ >= kRelayBytesMax)
+        flush_relay(output);
     maybe_propose(now_ms, output);
     finish_step(output);
     return result;
@@ -82,6 +90,7 @@ void Replica::on_message(ReplicaId from, const Message& message, uint64_t now_ms
 
 void Replica::on_tick(uint64_t now_ms, Output& output) {
     const Timeouts& timeouts = config_.timeouts;
+    flush_relay(output);
     if (changing_view()) {
         if (view_change_deadline_ms_ != 0 && now_ms >= view_change_deadline_ms_) {
             start_view_change(durable_.view_change_target + 1, now_ms, output);
@@ -175,7 +184,8 @@ void Replica::maybe_propose(uint64_t now_ms, Output& output) {
 void Replica::accept_proposal(const Proposal& proposal, uint64_t now_ms, Output& output) {
     PGLEDGER_INVARIANT(!proposal_ && !changing_view());
     PGLEDGER_INVARIANT(proposal.height == next_height() && proposal.previous_hash == tip_hash());
-    Hash block_hash = proposal.header().hash();
+    BlockHeader header = proposal.header();
+    Hash block_hash = header.hash();
     if (proposal.height < durable_.view_floor_height)
         return;
     if (proposal.height == durable_.view_floor_height && durable_.view_carried_hash &&
@@ -188,6 +198,7 @@ void Replica::accept_proposal(const Proposal& proposal, uint64_t now_ms, Output&
     if (voted_here && durable_.prepare_block_hash != block_hash)
         return;
     proposal_ = proposal;
+    proposal_header_ = header;
     proposal_hash_ = block_hash;
     round_started_ms_ = now_ms;
     if (!voted_here) {
@@ -208,14 +219,15 @@ void Replica::accept_proposal(const Proposal& proposal, uint64_t now_ms, Output&
 void Replica::check_prepared(Output& output) {
     if (!proposal_ || commit_sent_)
         return;
-    PreparedCertificate certificate{view_, *proposal_, {}};
+    // Count first: building the certificate copies the whole proposal.
+    std::vector<VoteSignature> prepares;
     for (const auto& [signer, vote] : prepares_) {
-        if (vote.block_hash == proposal_hash_)
-            certificate.prepares.push_back({signer, vote.signature});
+        if (vote.block_hash == proposal_hash_ && prepares.size() < quorum())
+            prepares.push_back({signer, vote.signature});
     }
-    if (certificate.prepares.size() < quorum())
+    if (prepares.size() < quorum())
         return;
-    certificate.prepares.resize(quorum());
+    PreparedCertificate certificate{view_, *proposal_, std::move(prepares)};
     durable_.prepared = std::move(certificate);
     persist(output);
     commit_sent_ = true;
@@ -229,14 +241,14 @@ void Replica::check_prepared(Output& output) {
 void Replica::check_committed(uint64_t now_ms, Output& output) {
     if (!proposal_)
         return;
-    BlockCertificate certificate{proposal_->header(), view_, {}};
+    std::vector<VoteSignature> commits;
     for (const auto& [signer, vote] : commits_) {
-        if (vote.block_hash == proposal_hash_)
-            certificate.signatures.push_back({signer, vote.signature});
+        if (vote.block_hash == proposal_hash_ && commits.size() < quorum())
+            commits.push_back({signer, vote.signature});
     }
-    if (certificate.signatures.size() < quorum())
+    if (commits.size() < quorum())
         return;
-    certificate.signatures.resize(quorum());
+    BlockCertificate certificate{proposal_header_, view_, std::move(commits)};
     std::vector<Bytes> requests = std::move(proposal_->requests);
     decide(std::move(certificate), std::move(requests), now_ms, output);
 }

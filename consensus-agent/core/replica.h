@@ -31,6 +31,7 @@ class Replica final : public Consensus {
     };
 
     void handle_request(ReplicaId from, const Request& message, uint64_t now_ms, Output& output);
+    void flush_relay(Output& output);
     void handle_pre_prepare(ReplicaId from, const PrePrepare& message, uint64_t now_ms, Output& output);
     void handle_prepare(ReplicaId from, const Prepare& message, uint64_t now_ms, Output& output);
     void handle_commit(ReplicaId from, const Commit& message, uint64_t now_ms, Output& output);
@@ -88,9 +89,13 @@ class Replica final : public Consensus {
     View view_;
     ChainTip tip_;
     RequestPool pool_;
+    // Client requests accepted here and not yet relayed to the peers.
+    std::vector<Bytes> relay_;
+    size_t relay_bytes_ = 0;
 
     // Current round at (view_, next_height()).
     std::optional<Proposal> proposal_;
+    BlockHeader proposal_header_;
     Hash proposal_hash_{};
     std::map<ReplicaId, Vote> prepares_;
     std::map<ReplicaId, Vote> commits_;

@@ -1,13 +1,26 @@
 // Pending client requests, in arrival order, bounded in count and bytes.
 #pragma once
 
+#include <cstring>
 #include <deque>
 #include <map>
-#include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "core/consensus.h"
 
 namespace pgledger::consensus {
+
+// Request ids are SHA-256 digests: any eight of their bytes are already a
+// uniformly distributed hash. Only lookups use these containers; anything
+// iterated is ordered, so runs stay deterministic.
+struct RequestIdHash {
+    size_t operator()(const Hash& id) const {
+        size_t value;
+        std::memcpy(&value, id.data(), sizeof(value));
+        return value;
+    }
+};
 
 class RequestPool {
   public:
@@ -31,11 +44,11 @@ class RequestPool {
     };
 
     PoolLimits limits_;
-    std::map<Hash, Entry> by_id_;
+    std::unordered_map<Hash, Entry, RequestIdHash> by_id_;
     std::map<uint64_t, Hash> by_arrival_;
     uint64_t next_sequence_ = 0;
     size_t bytes_ = 0;
-    std::set<Hash> decided_ids_;
+    std::unordered_set<Hash, RequestIdHash> decided_ids_;
     std::deque<Hash> decided_order_;
 };
 

@@ -67,7 +67,7 @@ std::vector<Message> sample_messages(const Cluster& cluster) {
     PreparedCertificate prepared{4, proposal, {{1, Signature{}}, {2, Signature{}}}};
     ViewData view_data{5, 2, block.certificate, prepared, Signature{}};
     return {
-        Request{Bytes(200, 0x11)},
+        Request{{Bytes(200, 0x11), Bytes(3, 0x12)}},
         PrePrepare{7, proposal},
         Prepare{7, 2, Hash{1}, Signature{2}},
         Commit{7, 2, Hash{3}, Signature{4}},
@@ -110,10 +110,12 @@ TEST(Codec, RejectsUnknownTypesAndHugeCounts) {
     EXPECT_FALSE(decode(Bytes{11}));
     EXPECT_FALSE(decode(Bytes{255, 1, 2, 3}));
     // A request claiming 4 GiB of payload must fail before allocating it.
-    EXPECT_FALSE(decode(Bytes{static_cast<uint8_t>(MessageType::kRequest), 0xff, 0xff, 0xff, 0xff}));
+    EXPECT_FALSE(
+        decode(Bytes{static_cast<uint8_t>(MessageType::kRequest), 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff}));
     // A request longer than the limit, even if the bytes are there.
     Bytes oversized{static_cast<uint8_t>(MessageType::kRequest)};
     Writer writer(oversized);
+    writer.u32(1);
     writer.bytes(Bytes(kRequestBytesMax + 1, 1));
     EXPECT_FALSE(decode(oversized));
     // Blocks claiming more entries than a fetch may return.
