@@ -316,6 +316,7 @@ class Simulation {
             }
             result_.byzantine_messages++;
         }
+        result_.blocks_served += response.blocks.size();
         Output output;
         output.messages.push_back(Outgoing{serve.to, std::move(response)});
         apply(id, output);

@@ -36,6 +36,7 @@ struct SimulationResult {
     uint64_t crashes = 0;
     uint64_t partitions = 0;
     uint64_t byzantine_messages = 0;
+    uint64_t blocks_served = 0;
 };
 
 SimulationResult run_simulation(const SimulationOptions& options);
