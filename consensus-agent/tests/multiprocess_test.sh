@@ -73,6 +73,17 @@ sleep 1
 echo "== 4 agents order a stream of requests"
 submit steady 3000 0 1 2 3 || fail "requests not decided with all 4 agents up"
 
+echo "== a peer with an unknown certificate is refused"
+openssl genpkey -algorithm ed25519 -out "$dir/rogue.key" 2>/dev/null
+openssl req -x509 -new -key "$dir/rogue.key" -out "$dir/rogue.pem" -days 1 -subj "/CN=rogue" 2>/dev/null
+refused_before="$(metric 0 pgledger_agent_peer_connections_refused_total)"
+timeout 10 openssl s_client -connect "127.0.0.1:$base" -cert "$dir/rogue.pem" -key "$dir/rogue.key" \
+    -tls1_3 </dev/null >/dev/null 2>&1 || true
+sleep 0.5
+refused_after="$(metric 0 pgledger_agent_peer_connections_refused_total)"
+[ "$refused_after" -gt "$refused_before" ] || fail "a connection with an unknown certificate was not refused"
+echo "refused connections: $refused_before -> $refused_after"
+
 echo "== kill -9 follower 3; the others go on"
 kill -9 "${pids[3]}"
 pids[3]=""
