@@ -109,7 +109,7 @@ void Replica::on_tick(uint64_t now_ms, Output& output) {
         }
         maybe_propose(now_ms, output);
     } else {
-        uint64_t oldest_request_ms = std::max(pool_.oldest_arrival_ms(), censorship_epoch_ms_);
+        uint64_t oldest_request_ms = std::max(pool_.head_since_ms(), censorship_epoch_ms_);
         bool leader_silent = now_ms > last_leader_activity_ms_ + timeouts.heartbeat_timeout_ms;
         // While we are behind, our pending requests may already be decided.
         bool censored =
@@ -257,7 +257,7 @@ void Replica::decide(BlockCertificate certificate, std::vector<Bytes> requests, 
                      Output& output) {
     PGLEDGER_INVARIANT(certificate.header.height == next_height());
     PGLEDGER_INVARIANT(certificate.header.previous_hash == tip_hash());
-    pool_.remove_decided(requests);
+    pool_.remove_decided(requests, now_ms);
     output.decided.push_back(DecidedBlock{certificate, std::move(requests)});
     tip_ = std::move(certificate);
     view_change_attempts_ = 0;

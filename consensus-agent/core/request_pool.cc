@@ -1,5 +1,7 @@
 #include "core/request_pool.h"
 
+#include <algorithm>
+
 #include "core/invariant.h"
 
 namespace pgledger::consensus {
@@ -13,6 +15,8 @@ SubmitResult RequestPool::add(Bytes request, uint64_t now_ms) {
     if (by_id_.size() >= limits_.requests_max || bytes_ + request.size() > limits_.bytes_max) {
         return SubmitResult::kPoolFull;
     }
+    if (by_id_.empty())
+        head_since_ms_ = now_ms;
     uint64_t sequence = next_sequence_++;
     bytes_ += request.size();
     by_arrival_.emplace(sequence, id);
@@ -43,7 +47,8 @@ bool RequestPool::batch_ready(const BatchLimits& limits, uint64_t now_ms) const 
     return now_ms >= oldest_arrival_ms() + limits.timeout_ms;
 }
 
-void RequestPool::remove_decided(const std::vector<Bytes>& requests) {
+void RequestPool::remove_decided(const std::vector<Bytes>& requests, uint64_t now_ms) {
+    uint64_t head_before = by_arrival_.empty() ? 0 : by_arrival_.begin()->first;
     for (const Bytes& request : requests) {
         Hash id = sha256(request);
         auto found = by_id_.find(id);
@@ -61,6 +66,8 @@ void RequestPool::remove_decided(const std::vector<Bytes>& requests) {
         }
     }
     PGLEDGER_INVARIANT(by_id_.size() == by_arrival_.size());
+    if (!by_arrival_.empty() && by_arrival_.begin()->first != head_before)
+        head_since_ms_ = std::max(now_ms, by_id_.at(by_arrival_.begin()->second).arrival_ms);
 }
 
 uint64_t RequestPool::oldest_arrival_ms() const {

@@ -29,7 +29,7 @@ class Solo final : public Consensus {
         Hash block_hash = certificate.header.hash();
         certificate.signatures.push_back(
             {0, signer_.sign(commit_signing_bytes(0, certificate.header.height, block_hash))});
-        pool_.remove_decided(proposal.requests);
+        pool_.remove_decided(proposal.requests, now_ms);
         output.decided.push_back(DecidedBlock{certificate, std::move(proposal.requests)});
         tip_ = std::move(certificate);
     }

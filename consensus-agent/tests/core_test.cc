@@ -6,6 +6,7 @@
 
 #include "core/certificates.h"
 #include "core/consensus.h"
+#include "core/request_pool.h"
 
 namespace pgledger::consensus {
 namespace {
@@ -220,6 +221,33 @@ TEST(DurableState, RoundTripsAndRejectsCorruption) {
     EXPECT_EQ(encode_durable_state(*decoded), bytes);
     bytes.pop_back();
     EXPECT_FALSE(decode_durable_state(bytes));
+}
+
+TEST(RequestPool, CensorshipClockFollowsTheHeadOfTheQueue) {
+    RequestPool pool(PoolLimits{});
+    EXPECT_EQ(pool.add(Bytes(10, 'a'), 0), SubmitResult::kAccepted);
+    EXPECT_EQ(pool.add(Bytes(10, 'b'), 10), SubmitResult::kAccepted);
+    EXPECT_EQ(pool.head_since_ms(), 0u);
+    // Deciding something else leaves the head waiting: the clock runs on.
+    pool.remove_decided({Bytes(10, 'b')}, 500);
+    EXPECT_EQ(pool.head_since_ms(), 0u);
+    EXPECT_EQ(pool.add(Bytes(10, 'c'), 600), SubmitResult::kAccepted);
+    // The head is decided: the next request's wait starts now, not at its arrival.
+    pool.remove_decided({Bytes(10, 'a')}, 1000);
+    EXPECT_EQ(pool.head_since_ms(), 1000u);
+    EXPECT_EQ(pool.size(), 1u);
+    EXPECT_EQ(pool.add(Bytes(10, 'a'), 1100), SubmitResult::kDuplicate) << "decided requests are remembered";
+}
+
+TEST(RequestPool, RefusesBeyondItsLimits) {
+    PoolLimits limits;
+    limits.requests_max = 2;
+    RequestPool pool(limits);
+    EXPECT_EQ(pool.add(Bytes(10, 'a'), 0), SubmitResult::kAccepted);
+    EXPECT_EQ(pool.add(Bytes(10, 'b'), 0), SubmitResult::kAccepted);
+    EXPECT_EQ(pool.add(Bytes(10, 'c'), 0), SubmitResult::kPoolFull);
+    EXPECT_EQ(pool.add(Bytes{}, 0), SubmitResult::kInvalid);
+    EXPECT_EQ(pool.add(Bytes(kRequestBytesMax + 1, 'x'), 0), SubmitResult::kInvalid);
 }
 
 TEST(Solo, OrdersLocallyIntoSelfVerifyingBlocks) {
