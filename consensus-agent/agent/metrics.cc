@@ -6,6 +6,15 @@ namespace pgledger::agent {
 namespace {
 
 constexpr size_t kHttpRequestBytesMax = 8192;
+constexpr size_t kOpenConnectionsMax = 16;
+constexpr auto kRequestTimeout = std::chrono::seconds(5);
+
+// Counts itself among the open connections for as long as it lives.
+struct ConnectionSlot {
+    explicit ConnectionSlot(std::shared_ptr<size_t> open) : open(std::move(open)) { ++*this->open; }
+    ~ConnectionSlot() { --*open; }
+    std::shared_ptr<size_t> open;
+};
 
 void line(std::string& out, const char* name, const char* type, const char* help, uint64_t value,
           const std::string& labels) {
@@ -80,22 +89,33 @@ MetricsServer::MetricsServer(asio::io_context& io, const std::string& host, uint
 
 void MetricsServer::accept() {
     acceptor_.async_accept([this](std::error_code error, asio::ip::tcp::socket socket) {
-        if (!error) {
+        if (!error && *open_connections_ < kOpenConnectionsMax) {
+            auto slot = std::make_shared<ConnectionSlot>(open_connections_);
             auto connection = std::make_shared<asio::ip::tcp::socket>(std::move(socket));
             auto request = std::make_shared<asio::streambuf>(kHttpRequestBytesMax);
-            asio::async_read_until(*connection, *request, "\r\n\r\n",
-                                   [this, connection, request](std::error_code read_error, size_t) {
-                                       if (read_error)
-                                           return;
-                                       std::string body = metrics_.render(replica_id_);
-                                       auto response = std::make_shared<std::string>(
-                                           "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
-                                           "Content-Length: " +
-                                           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
-                                           body);
-                                       asio::async_write(*connection, asio::buffer(*response),
-                                                         [connection, response](std::error_code, size_t) {});
-                                   });
+            // A scraper that never finishes its request is cut off.
+            auto deadline = std::make_shared<asio::steady_timer>(acceptor_.get_executor(), kRequestTimeout);
+            deadline->async_wait([connection](std::error_code error) {
+                if (!error)
+                    connection->close();
+            });
+            asio::async_read_until(
+                *connection, *request, "\r\n\r\n",
+                [this, slot, connection, request, deadline](std::error_code read_error, size_t) {
+                    if (read_error) {
+                        deadline->cancel();
+                        return;
+                    }
+                    std::string body = metrics_.render(replica_id_);
+                    auto response = std::make_shared<std::string>(
+                        "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
+                        "Content-Length: " +
+                        std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+                    asio::async_write(*connection, asio::buffer(*response),
+                                      [slot, connection, response, deadline](std::error_code, size_t) {
+                                          deadline->cancel();
+                                      });
+                });
         }
         accept();
     });

@@ -48,6 +48,8 @@ class MetricsServer {
     asio::ip::tcp::acceptor acceptor_;
     const Metrics& metrics_;
     uint32_t replica_id_;
+    // Scrapers are few; a bound keeps idle connections from piling up.
+    std::shared_ptr<size_t> open_connections_ = std::make_shared<size_t>(0);
 };
 
 }  // namespace pgledger::agent
