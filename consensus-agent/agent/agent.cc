@@ -131,10 +131,6 @@ void Agent::on_client_request(const std::shared_ptr<ClientConnection>& client, c
 }
 
 void Agent::execute(consensus::Output& output) {
-    if (output.persist) {
-        store_.save_state(*output.persist);
-        metrics_.fsyncs++;
-    }
     if (!output.decided.empty()) {
         store_.append_blocks(output.decided);
         metrics_.fsyncs++;
@@ -155,6 +151,11 @@ void Agent::execute(consensus::Output& output) {
                 waiting_clients_.erase(waiting);
             }
         }
+    }
+    // After the blocks: see the order documented on consensus::Output.
+    if (output.persist) {
+        store_.save_state(*output.persist);
+        metrics_.fsyncs++;
     }
     for (const consensus::Outgoing& outgoing : output.messages) {
         Frame frame = make_frame(consensus::encode(outgoing.message));

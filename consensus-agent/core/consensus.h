@@ -48,7 +48,10 @@ struct ServeBlocks {
     uint32_t count = 0;
 };
 
-// Carry out in this order: persist, append decided blocks, then send.
+// Carry out in this order: append decided blocks, persist, then send. Blocks
+// go first because the state may already hold a vote for the height after
+// them: a crash between the two must not leave a vote above a missing block,
+// or the restarted replica could be asked to vote at that block's height again.
 struct Output {
     std::optional<DurableState> persist;
     std::vector<DecidedBlock> decided;

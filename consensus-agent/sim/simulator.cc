@@ -230,10 +230,10 @@ class Simulation {
 
     void apply(ReplicaId id, Output& output) {
         Node& node = *nodes_[id];
-        if (output.persist)
-            node.durable = *output.persist;
         for (DecidedBlock& block : output.decided)
             append_block(id, std::move(block));
+        if (output.persist)
+            node.durable = *output.persist;
         for (const ServeBlocks& serve : output.serve)
             serve_blocks(id, serve);
         for (const Outgoing& outgoing : output.messages) {
