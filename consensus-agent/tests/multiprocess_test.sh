@@ -1,10 +1,14 @@
 #!/bin/bash
-# Real multi-process test on loopback: 4 agents order a stream of requests;
+# Real multi-process test on loopback: n agents order a stream of requests;
 # kill -9 a follower, the rest go on; restart it, it catches up while the
 # others keep deciding; kill -9 the leader, a view change happens and
-# requests keep being decided. Usage: multiprocess_test.sh BUILD_DIR
+# requests keep being decided. Usage: multiprocess_test.sh BUILD_DIR [NODES]
+# (NODES = 3f+1, default 4; the follower killed is the last node.)
 set -euo pipefail
 build="$1"
+count="${2:-4}"
+last=$((count - 1))
+all_nodes=$(seq 0 "$last")
 agent="$build/consensus-agent/pgledger-agent"
 client="$build/consensus-agent/pgledger-load-client"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -22,7 +26,7 @@ trap cleanup EXIT
 
 fail() {
     echo "FAIL: $*"
-    for i in 0 1 2 3; do
+    for i in $all_nodes; do
         echo "--- node $i log (tail)"
         tail -n 15 "$dir/node$i.log" || true
     done
@@ -66,12 +70,13 @@ wait_for_height() {  # wait_for_height NODE HEIGHT SECONDS
     return 1
 }
 
-"$here/../scripts/gen_cluster.sh" 4 "$dir" "$base" >/dev/null
-for i in 0 1 2 3; do start "$i"; done
+"$here/../scripts/gen_cluster.sh" "$count" "$dir" "$base" >/dev/null
+for i in $all_nodes; do start "$i"; done
 sleep 1
 
-echo "== 4 agents order a stream of requests"
-submit steady 3000 0 1 2 3 || fail "requests not decided with all 4 agents up"
+echo "== $count agents order a stream of requests"
+# shellcheck disable=SC2086
+submit steady 3000 $all_nodes || fail "requests not decided with all $count agents up"
 
 echo "== a peer with an unknown certificate is refused"
 openssl genpkey -algorithm ed25519 -out "$dir/rogue.key" 2>/dev/null
@@ -84,19 +89,22 @@ refused_after="$(metric 0 pgledger_agent_peer_connections_refused_total)"
 [ "$refused_after" -gt "$refused_before" ] || fail "a connection with an unknown certificate was not refused"
 echo "refused connections: $refused_before -> $refused_after"
 
-echo "== kill -9 follower 3; the others go on"
-kill -9 "${pids[3]}"
-pids[3]=""
-submit one-down 3000 0 1 2 || fail "requests not decided with follower 3 down"
+others=$(seq 0 $((last - 1)))
+echo "== kill -9 follower $last; the others go on"
+kill -9 "${pids[$last]}"
+pids[$last]=""
+# shellcheck disable=SC2086
+submit one-down 3000 $others || fail "requests not decided with follower $last down"
 
-echo "== restart 3; it catches up while the others keep deciding"
-start 3
-submit during-catch-up 3000 0 1 2 &
+echo "== restart $last; it catches up while the others keep deciding"
+start "$last"
+# shellcheck disable=SC2086
+submit during-catch-up 3000 $others &
 background=$!
-wait "$background" || fail "requests not decided while 3 was catching up"
+wait "$background" || fail "requests not decided while $last was catching up"
 target="$(metric 0 pgledger_agent_height)"
-wait_for_height 3 "$target" 30 || fail "restarted node 3 did not catch up to height $target"
-echo "node 3 caught up to height $(metric 3 pgledger_agent_height)"
+wait_for_height "$last" "$target" 30 || fail "restarted node $last did not catch up to height $target"
+echo "node $last caught up to height $(metric "$last" pgledger_agent_height)"
 
 echo "== kill -9 the leader; a view change happens and requests keep being decided"
 leader="$(metric 1 pgledger_agent_leader)"
@@ -104,7 +112,7 @@ view_before="$(metric 1 pgledger_agent_view)"
 kill -9 "${pids[$leader]}"
 pids[$leader]=""
 survivors=()
-for i in 0 1 2 3; do [ "$i" != "$leader" ] && survivors+=("$i"); done
+for i in $all_nodes; do [ "$i" != "$leader" ] && survivors+=("$i"); done
 submit leader-down 3000 "${survivors[@]}" || fail "requests not decided after the leader ($leader) was killed"
 for i in "${survivors[@]}"; do
     view="$(metric "$i" pgledger_agent_view)"
