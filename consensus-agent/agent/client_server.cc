@@ -2,6 +2,10 @@
 
 namespace pgledger::agent {
 namespace {
+// Handlers must not throw: a peer that resets a connection at the wrong moment
+// would otherwise take the agent down. Socket calls use the error_code
+// overloads; these errors need no action beyond what follows anyway.
+std::error_code ignored_error;
 // A client that does not read its answers is cut off rather than buffered forever.
 constexpr size_t kClientOutputBytesMax = 16 << 20;
 }  // namespace
@@ -27,7 +31,7 @@ void ClientConnection::read_line() {
                            [self = shared_from_this()](std::error_code error, size_t size) {
                                if (error) {
                                    // Also reached when a line exceeds the request limit.
-                                   self->socket_.close();
+                                   self->socket_.close(ignored_error);
                                    return;
                                }
                                auto begin = asio::buffers_begin(self->input_.data());
@@ -42,7 +46,7 @@ void ClientConnection::write_line(std::string line) {
     if (!socket_.is_open())
         return;
     if (output_bytes_ + line.size() > kClientOutputBytesMax) {
-        socket_.close();
+        socket_.close(ignored_error);
         return;
     }
     line.push_back('\n');
@@ -65,7 +69,7 @@ void ClientConnection::write_more() {
                           self->writing_ = false;
                           self->output_bytes_ -= batch->size();
                           if (error) {
-                              self->socket_.close();
+                              self->socket_.close(ignored_error);
                               return;
                           }
                           self->write_more();
@@ -82,7 +86,7 @@ ClientServer::ClientServer(asio::io_context& io, const std::string& host, uint16
 void ClientServer::accept() {
     acceptor_.async_accept([this](std::error_code error, asio::ip::tcp::socket socket) {
         if (!error) {
-            socket.set_option(asio::ip::tcp::no_delay(true));
+            socket.set_option(asio::ip::tcp::no_delay(true), ignored_error);
             std::make_shared<ClientConnection>(std::move(socket), on_request_)->start();
         }
         accept();

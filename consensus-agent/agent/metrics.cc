@@ -5,6 +5,10 @@
 namespace pgledger::agent {
 namespace {
 
+// Handlers must not throw: a peer that resets a connection at the wrong moment
+// would otherwise take the agent down. Socket calls use the error_code
+// overloads; these errors need no action beyond what follows anyway.
+std::error_code ignored_error;
 constexpr size_t kHttpRequestBytesMax = 8192;
 constexpr size_t kOpenConnectionsMax = 16;
 constexpr auto kRequestTimeout = std::chrono::seconds(5);
@@ -97,7 +101,7 @@ void MetricsServer::accept() {
             auto deadline = std::make_shared<asio::steady_timer>(acceptor_.get_executor(), kRequestTimeout);
             deadline->async_wait([connection](std::error_code error) {
                 if (!error)
-                    connection->close();
+                    connection->close(ignored_error);
             });
             asio::async_read_until(
                 *connection, *request, "\r\n\r\n",

@@ -15,6 +15,10 @@ using consensus::Hash;
 using consensus::ReplicaId;
 using SslStream = asio::ssl::stream<asio::ip::tcp::socket>;
 
+// Handlers must not throw: a peer that resets a connection at the wrong moment
+// would otherwise take the agent down. Socket calls use the error_code
+// overloads; these errors need no action beyond what follows anyway.
+std::error_code ignored_error;
 constexpr size_t kFrameHeaderBytes = 4;
 // Per peer: beyond this the peer is not keeping up and new frames are dropped.
 constexpr size_t kOutboundQueueBytesMax = 64 << 20;
@@ -113,7 +117,7 @@ class PeerNetwork::Inbound : public std::enable_shared_from_this<PeerNetwork::In
         timer_.expires_after(kHandshakeTimeout);
         timer_.async_wait([self = shared_from_this()](std::error_code error) {
             if (!error)
-                self->stream_.lowest_layer().close();
+                self->stream_.lowest_layer().close(ignored_error);
         });
         stream_.async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](
                                                                     std::error_code error) {
@@ -126,7 +130,7 @@ class PeerNetwork::Inbound : public std::enable_shared_from_this<PeerNetwork::In
             if (!peer || *peer == self->network_.config_.id) {
                 self->network_.metrics_.peer_connections_refused++;
                 spdlog::warn("refused peer connection: {}", error ? error.message() : "unknown certificate");
-                self->stream_.lowest_layer().close();
+                self->stream_.lowest_layer().close(ignored_error);
                 return;
             }
             self->peer_ = *peer;
@@ -149,7 +153,7 @@ class PeerNetwork::Inbound : public std::enable_shared_from_this<PeerNetwork::In
                                   static_cast<uint32_t>(self->header_[3]) << 24;
                 if (length == 0 || length > consensus::kMessageBytesMax) {
                     spdlog::warn("peer {} sent a frame of {} bytes; closing", self->peer_, length);
-                    self->stream_.lowest_layer().close();
+                    self->stream_.lowest_layer().close(ignored_error);
                     return;
                 }
                 self->body_.resize(length);
@@ -189,6 +193,7 @@ PeerNetwork::PeerNetwork(asio::io_context& io, const AgentConfig& config, Metric
     tls_.use_certificate_file(config.certificate_path, asio::ssl::context::pem);
     tls_.use_private_key_file(config.private_key_path, asio::ssl::context::pem);
     for (const PeerConfig& peer : config.peers) {
+        endpoints_.emplace_back(asio::ip::make_address(peer.host), peer.port);
         X509* certificate = read_certificate(peer.certificate_path);
         fingerprints_.push_back(fingerprint(certificate));
         X509_free(certificate);
@@ -227,7 +232,7 @@ void PeerNetwork::accept() {
             if (handshakes_in_progress_ >= kHandshakesInProgressMax) {
                 metrics_.peer_connections_refused++;
             } else {
-                socket.set_option(asio::ip::tcp::no_delay(true));
+                socket.set_option(asio::ip::tcp::no_delay(true), ignored_error);
                 std::make_shared<Inbound>(*this, std::move(socket))->start();
             }
         }
@@ -236,15 +241,13 @@ void PeerNetwork::accept() {
 }
 
 void PeerNetwork::connect(Outbound& peer) {
-    const PeerConfig& address = config_.peers[peer.id];
     peer.stream = std::make_unique<SslStream>(io_, tls_);
-    asio::ip::tcp::endpoint endpoint(asio::ip::make_address(address.host), address.port);
-    peer.stream->lowest_layer().async_connect(endpoint, [this, &peer](std::error_code error) {
+    peer.stream->lowest_layer().async_connect(endpoints_[peer.id], [this, &peer](std::error_code error) {
         if (error) {
             schedule_reconnect(peer);
             return;
         }
-        peer.stream->lowest_layer().set_option(asio::ip::tcp::no_delay(true));
+        peer.stream->lowest_layer().set_option(asio::ip::tcp::no_delay(true), ignored_error);
         peer.stream->async_handshake(
             asio::ssl::stream_base::client, [this, &peer](std::error_code handshake_error) {
                 if (handshake_error || peer_of(fingerprints_, *peer.stream) != peer.id) {
@@ -265,7 +268,7 @@ void PeerNetwork::connect(Outbound& peer) {
 void PeerNetwork::schedule_reconnect(Outbound& peer) {
     peer.connected = false;
     if (peer.stream)
-        peer.stream->lowest_layer().close();
+        peer.stream->lowest_layer().close(ignored_error);
     uint64_t delay_ms =
         std::min<uint64_t>(kReconnectDelayMsMax, 50ull << std::min<uint32_t>(peer.attempts, 6));
     peer.attempts++;

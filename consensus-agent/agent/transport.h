@@ -51,6 +51,8 @@ class PeerNetwork {
     asio::ssl::context tls_;
     asio::ip::tcp::acceptor acceptor_;
     std::vector<consensus::Hash> fingerprints_;  // by replica id
+    // Parsed at start-up, so a bad address fails there, not in a handler.
+    std::vector<asio::ip::tcp::endpoint> endpoints_;
     std::vector<std::unique_ptr<Outbound>> outbound_;
     size_t handshakes_in_progress_ = 0;
     std::shared_ptr<bool> alive_;
