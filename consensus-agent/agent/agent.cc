@@ -48,8 +48,8 @@ Agent::Agent(AgentConfig config)
         replica.batch = config_.batch;
         replica.pool = config_.pool;
         replica.timeouts = config_.timeouts;
-        consensus_ =
-            consensus::make_bft(replica, *signer_, *verifier_, store_.state(), store_.tip(), now_ms());
+        consensus_ = consensus::make_bft(replica, *signer_, *verifier_, store_.state(), store_.tip(),
+                                         now_ms(), store_.new_view());
         network_ = std::make_unique<PeerNetwork>(
             io_, config_, metrics_, [this](consensus::ReplicaId from, const consensus::Bytes& bytes) {
                 on_peer_message(from, bytes);
@@ -155,6 +155,10 @@ void Agent::execute(consensus::Output& output) {
     // After the blocks: see the order documented on consensus::Output.
     if (output.persist) {
         store_.save_state(*output.persist);
+        metrics_.fsyncs++;
+    }
+    if (output.new_view) {
+        store_.save_new_view(*output.new_view);
         metrics_.fsyncs++;
     }
     for (const consensus::Outgoing& outgoing : output.messages) {

@@ -53,6 +53,36 @@ void fsync_directory(const std::string& directory) {
     ::close(fd);
 }
 
+// Write aside and rename: the old file stays whole until the new one is.
+void write_atomically(const std::string& directory, const std::string& name, const Bytes& bytes) {
+    std::string path = directory + "/" + name;
+    std::string temporary = path + ".tmp";
+    int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0)
+        fail("open " + temporary);
+    write_all(fd, bytes.data(), bytes.size(), temporary);
+    if (::fsync(fd) != 0)
+        fail("fsync " + temporary);
+    ::close(fd);
+    if (::rename(temporary.c_str(), path.c_str()) != 0)
+        fail("rename " + temporary);
+    fsync_directory(directory);
+}
+
+std::optional<Bytes> read_whole_file(const std::string& path) {
+    if (!std::filesystem::exists(path))
+        return std::nullopt;
+    int fd = ::open(path.c_str(), O_RDONLY);
+    if (fd < 0)
+        fail("open " + path);
+    Bytes bytes(std::filesystem::file_size(path));
+    bool ok = read_exact(fd, 0, bytes.data(), bytes.size());
+    ::close(fd);
+    if (!ok)
+        fail("read " + path);
+    return bytes;
+}
+
 constexpr size_t kRecordHeaderBytes = 4;
 constexpr size_t kRecordBytesMax = consensus::kMessageBytesMax;
 
@@ -60,21 +90,19 @@ constexpr size_t kRecordBytesMax = consensus::kMessageBytesMax;
 
 FileStore::FileStore(const std::string& directory) : directory_(directory) {
     std::filesystem::create_directories(directory_);
-    std::string state_path = directory_ + "/state";
-    if (std::filesystem::exists(state_path)) {
-        int fd = ::open(state_path.c_str(), O_RDONLY);
-        if (fd < 0)
-            fail("open " + state_path);
-        Bytes bytes(std::filesystem::file_size(state_path));
-        bool ok = read_exact(fd, 0, bytes.data(), bytes.size());
-        ::close(fd);
-        std::optional<consensus::DurableState> state =
-            ok ? consensus::decode_durable_state(bytes) : std::nullopt;
+    if (std::optional<Bytes> bytes = read_whole_file(directory_ + "/state")) {
+        std::optional<consensus::DurableState> state = consensus::decode_durable_state(*bytes);
         // The state file is replaced atomically, so a bad one is not a torn
         // write: refuse to start rather than forget promises.
         if (!state)
-            throw std::runtime_error("corrupt durable state " + state_path);
+            throw std::runtime_error("corrupt durable state " + directory_ + "/state");
         state_ = *state;
+    }
+    if (std::optional<Bytes> bytes = read_whole_file(directory_ + "/new_view")) {
+        // Only a liveness aid: an unreadable one is ignored, not fatal.
+        std::optional<consensus::Message> message = consensus::decode(*bytes);
+        if (message && std::holds_alternative<consensus::NewView>(*message))
+            new_view_ = std::get<consensus::NewView>(*message);
     }
     std::string log_path = directory_ + "/blocks.log";
     block_log_ = ::open(log_path.c_str(), O_RDWR | O_CREAT | O_APPEND, 0600);
@@ -123,21 +151,13 @@ void FileStore::load_blocks() {
 }
 
 void FileStore::save_state(const consensus::DurableState& state) {
-    // Write aside and rename: the old state stays whole until the new one is.
-    std::string path = directory_ + "/state";
-    std::string temporary = path + ".tmp";
-    Bytes bytes = consensus::encode_durable_state(state);
-    int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0)
-        fail("open " + temporary);
-    write_all(fd, bytes.data(), bytes.size(), temporary);
-    if (::fsync(fd) != 0)
-        fail("fsync " + temporary);
-    ::close(fd);
-    if (::rename(temporary.c_str(), path.c_str()) != 0)
-        fail("rename " + temporary);
-    fsync_directory(directory_);
+    write_atomically(directory_, "state", consensus::encode_durable_state(state));
     state_ = state;
+}
+
+void FileStore::save_new_view(const consensus::NewView& new_view) {
+    write_atomically(directory_, "new_view", consensus::encode(new_view));
+    new_view_ = new_view;
 }
 
 void FileStore::append_blocks(const std::vector<consensus::DecidedBlock>& blocks) {

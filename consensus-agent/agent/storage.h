@@ -22,6 +22,9 @@ class FileStore {
     consensus::Height height() const { return tip_ ? tip_->header.height : 0; }
 
     void save_state(const consensus::DurableState& state);
+    // The NewView this replica sent as leader (see consensus::Output::new_view).
+    const std::optional<consensus::NewView>& new_view() const { return new_view_; }
+    void save_new_view(const consensus::NewView& new_view);
     void append_blocks(const std::vector<consensus::DecidedBlock>& blocks);
     // Blocks from `from_height`, at most `count` and about `bytes_max` bytes.
     std::vector<consensus::DecidedBlock> read_blocks(consensus::Height from_height, uint32_t count,
@@ -37,6 +40,7 @@ class FileStore {
     std::vector<uint64_t> offsets_;
     consensus::DurableState state_;
     consensus::ChainTip tip_;
+    std::optional<consensus::NewView> new_view_;
 };
 
 }  // namespace pgledger::agent

@@ -51,8 +51,9 @@ std::optional<DurableState> decode_durable_state(const Bytes& bytes) {
 
 std::unique_ptr<Consensus> make_bft(const ReplicaConfig& config, const Signer& signer,
                                     const Verifier& verifier, DurableState durable, ChainTip tip,
-                                    uint64_t now_ms) {
-    return std::make_unique<Replica>(config, signer, verifier, std::move(durable), std::move(tip), now_ms);
+                                    uint64_t now_ms, std::optional<NewView> own_new_view) {
+    return std::make_unique<Replica>(config, signer, verifier, std::move(durable), std::move(tip), now_ms,
+                                     std::move(own_new_view));
 }
 
 }  // namespace pgledger::consensus

@@ -54,6 +54,11 @@ struct ServeBlocks {
 // or the restarted replica could be asked to vote at that block's height again.
 struct Output {
     std::optional<DurableState> persist;
+    // The NewView this replica just sent as the new leader. Not a promise, so
+    // it need not precede the sends, but keep it (its own file) and hand it
+    // back to make_bft after a restart: it is the only proof of the view that
+    // a replica which missed it will accept.
+    std::optional<NewView> new_view;
     std::vector<DecidedBlock> decided;
     std::vector<Outgoing> messages;
     std::vector<ServeBlocks> serve;
@@ -119,9 +124,10 @@ struct ReplicaConfig {
 // The last decided block, or none before the first one.
 using ChainTip = std::optional<BlockCertificate>;
 
+// `own_new_view`: the last Output::new_view this replica produced, if any.
 std::unique_ptr<Consensus> make_bft(const ReplicaConfig& config, const Signer& signer,
                                     const Verifier& verifier, DurableState durable, ChainTip tip,
-                                    uint64_t now_ms);
+                                    uint64_t now_ms, std::optional<NewView> own_new_view = std::nullopt);
 // One node that orders alone: it signs each block itself, so the blocks are
 // valid certificates for a one-replica group.
 std::unique_ptr<Consensus> make_solo(const BatchLimits& batch, const PoolLimits& pool, const Signer& signer,

@@ -31,6 +31,7 @@ void Replica::try_new_view(uint64_t now_ms, Output& output) {
     if (new_view.view_data.size() < quorum())
         return;
     last_new_view_ = new_view;
+    output.new_view = new_view;
     send(kBroadcast, new_view, output);
     install_new_view(new_view, now_ms, output);
 }

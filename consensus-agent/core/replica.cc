@@ -11,7 +11,7 @@ constexpr size_t kRelayBytesMax = 256 * 1024;
 }  // namespace
 
 Replica::Replica(const ReplicaConfig& config, const Signer& signer, const Verifier& verifier,
-                 DurableState durable, ChainTip tip, uint64_t now_ms)
+                 DurableState durable, ChainTip tip, uint64_t now_ms, std::optional<NewView> own_new_view)
     : config_(config),
       signer_(signer),
       verifier_(verifier),
@@ -25,6 +25,9 @@ Replica::Replica(const ReplicaConfig& config, const Signer& signer, const Verifi
     last_leader_activity_ms_ = now_ms;
     censorship_epoch_ms_ = now_ms;
     reset_round(now_ms);
+    // Only the proof of the view we are leading is worth keeping.
+    if (own_new_view && own_new_view->view == view_ && is_leader())
+        last_new_view_ = std::move(own_new_view);
 }
 
 SubmitResult Replica::submit(Bytes request, uint64_t now_ms, Output& output) {

@@ -15,7 +15,7 @@ namespace pgledger::consensus {
 class Replica final : public Consensus {
   public:
     Replica(const ReplicaConfig& config, const Signer& signer, const Verifier& verifier, DurableState durable,
-            ChainTip tip, uint64_t now_ms);
+            ChainTip tip, uint64_t now_ms, std::optional<NewView> own_new_view);
 
     SubmitResult submit(Bytes request, uint64_t now_ms, Output& output) override;
     void on_message(ReplicaId from, const Message& message, uint64_t now_ms, Output& output) override;

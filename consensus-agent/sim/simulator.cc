@@ -48,6 +48,7 @@ struct Node {
     std::unique_ptr<Ed25519Signer> signer;
     std::unique_ptr<Consensus> replica;
     DurableState durable;
+    std::optional<NewView> new_view;
     std::vector<DecidedBlock> store;
     bool up = true;
     bool byzantine = false;
@@ -195,7 +196,8 @@ class Simulation {
         ChainTip tip;
         if (!node.store.empty())
             tip = node.store.back().certificate;
-        node.replica = make_bft(config, *node.signer, *verifier_, node.durable, tip, local_ms(id));
+        node.replica =
+            make_bft(config, *node.signer, *verifier_, node.durable, tip, local_ms(id), node.new_view);
         node.up = true;
     }
 
@@ -234,6 +236,8 @@ class Simulation {
             append_block(id, std::move(block));
         if (output.persist)
             node.durable = *output.persist;
+        if (output.new_view)
+            node.new_view = *output.new_view;
         for (const ServeBlocks& serve : output.serve)
             serve_blocks(id, serve);
         for (const Outgoing& outgoing : output.messages) {

@@ -59,6 +59,9 @@ TEST(FileStore, KeepsStateAndBlocksAcrossRestarts) {
         store.append_blocks({blocks[2], blocks[3], blocks[4]});
     }
     FileStore reopened(directory.path());
+    EXPECT_FALSE(reopened.new_view());
+    reopened.save_new_view(consensus::NewView{7, {}});
+    EXPECT_EQ(FileStore(directory.path()).new_view()->view, 7u);
     EXPECT_EQ(reopened.height(), 5u);
     EXPECT_EQ(reopened.state().view_change_target, 3u);
     EXPECT_EQ(reopened.tip()->header.hash(), blocks[4].certificate.header.hash());

@@ -30,6 +30,7 @@ class FakeCluster {
         }
         verifier_ = std::make_unique<Ed25519Verifier>(keys);
         durable_.resize(replica_count);
+        new_views_.resize(replica_count);
         chains_.resize(replica_count);
         for (ReplicaId id = 0; id < replica_count; id++)
             restart(id);
@@ -44,10 +45,13 @@ class FakeCluster {
             tip = chains_[id].back().certificate;
         if (replicas_.size() <= id)
             replicas_.resize(replica_count_);
-        replicas_[id] = make_bft(config, *signers_[id], *verifier_, durable_[id], tip, now_ms_);
+        replicas_[id] =
+            make_bft(config, *signers_[id], *verifier_, durable_[id], tip, now_ms_, new_views_[id]);
     }
 
     void apply(ReplicaId id, Output& output) {
+        if (output.new_view)
+            new_views_[id] = *output.new_view;
         if (output.persist)
             durable_[id] = *output.persist;
         for (DecidedBlock& block : output.decided)
@@ -128,6 +132,7 @@ class FakeCluster {
     std::unique_ptr<Ed25519Verifier> verifier_;
     std::vector<std::unique_ptr<Consensus>> replicas_;
     std::vector<DurableState> durable_;
+    std::vector<std::optional<NewView>> new_views_;
     std::vector<std::vector<DecidedBlock>> chains_;
     std::deque<Envelope> queue_;
 };
@@ -156,6 +161,21 @@ TEST(Replica, SilentLeaderIsReplacedAndRequestsAreStillDecided) {
         ASSERT_EQ(cluster.chain(id).size(), 1u) << "replica " << id;
         EXPECT_TRUE(verify_decided_block(cluster.chain(id)[0], 4, cluster.verifier()));
     }
+}
+
+TEST(Replica, RestartedLeaderStillShowsItsViewToAStraggler) {
+    FakeCluster cluster(4);
+    cluster.down.insert(0);
+    cluster.run(5000);
+    ASSERT_EQ(cluster.replica(1).status().view, 1u);
+    ASSERT_EQ(cluster.replica(0).status().view, 0u);
+    // The new leader restarts: its NewView must come back from storage,
+    // because replica 0 accepts view 1 only with that proof.
+    cluster.restart(1);
+    cluster.down.erase(0);
+    cluster.run(3000);
+    EXPECT_EQ(cluster.replica(0).status().view, 1u);
+    EXPECT_FALSE(cluster.replica(0).status().changing_view);
 }
 
 TEST(Replica, RestartedReplicaNeverPreparesASecondProposalAtTheSameViewAndHeight) {
