@@ -1,0 +1,8 @@
+// Catch-up: block fetches and the decided blocks sent back.
+#include "fuzz/fuzz_family.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    using pgledger::consensus::MessageType;
+    return pgledger::consensus::fuzz::fuzz_family(data, size,
+                                                  {MessageType::kFetchBlocks, MessageType::kBlocks});
+}

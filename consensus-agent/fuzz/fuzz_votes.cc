@@ -1,0 +1,9 @@
+// Prepare and commit votes, heartbeats and view-change votes.
+#include "fuzz/fuzz_family.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    using pgledger::consensus::MessageType;
+    return pgledger::consensus::fuzz::fuzz_family(
+        data, size,
+        {MessageType::kPrepare, MessageType::kCommit, MessageType::kHeartbeat, MessageType::kViewChange});
+}
