@@ -5,13 +5,13 @@ set -euo pipefail
 
 packages=(
     # the extension: compiler, PGXS, server headers, OpenSSL for SHA-256
-    g++ make postgresql-15 postgresql-server-dev-15 libssl-dev openssl
+    build-essential g++ make postgresql-15 postgresql-server-dev-15 libssl-dev openssl
     # unit tests, the independent libpq re-hasher and the consensus agent's build
     cmake libgtest-dev libpq-dev postgresql-client-15
     # the consensus agent: networking, config file, logging, command line
     libasio-dev libtomlplusplus-dev libspdlog-dev libcli11-dev
-    # fuzzing (libFuzzer ships with clang) and the format check
-    clang clang-format
+    # fuzzing (libFuzzer and the sanitizer runtimes come with clang) and the format check
+    clang libclang-rt-14-dev clang-format
     # test scripts: on-disk tampering, process control
     python3 procps
 )

@@ -2,8 +2,9 @@
 # Runs every pgledger test: installs what is missing, builds and installs the
 # extension, then the format check, the pg_regress suite, the GoogleTest
 # units (with a throwaway cluster for the libpq re-hasher), the consensus
-# agent's tests, simulator, fuzzers and multi-process test, and the
-# end-to-end tamper, crash and dump/restore tests. Exits non-zero if any fails.
+# agent's tests, simulator, fuzzers and multi-process test, the end-to-end
+# tamper, crash and dump/restore tests, and the shipped contracts' tests.
+# Exits non-zero if any fails.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -30,7 +31,7 @@ suite() {
 }
 
 format_check() {
-    git ls-files '*.cpp' '*.hpp' '*.h' | xargs clang-format --dry-run --Werror
+    git ls-files '*.cpp' '*.hpp' '*.cc' '*.h' | xargs clang-format --dry-run --Werror
 }
 
 suite "format (clang-format)" format_check
@@ -41,9 +42,12 @@ build_and_run_units() {
         tests/unit/run_with_cluster.sh "$repo/build"
 }
 
-suite "unit tests (ctest, with a throwaway cluster)" build_and_run_units
+suite "unit tests and consensus simulator (ctest, with a throwaway cluster)" build_and_run_units
 suite "end-to-end: tampering, crashes, dump/restore" tests/e2e/run.sh
 suite "shipped contracts" contracts/run_tests.sh
+suite "consensus: fuzz every decoder (short run)" consensus-agent/tests/run_fuzz.sh 10
+suite "consensus: 4 agents as processes (kill, restart, leader change)" \
+    consensus-agent/tests/multiprocess_test.sh "$repo/build" 4
 
 printf '\nsuites: %s\n' "$([ $failed -eq 0 ] && echo "all passed" || echo "failed: ${failures[*]}")"
 echo "$passed passed, $failed failed"
