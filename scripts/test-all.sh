@@ -37,7 +37,7 @@ format_check() {
 suite "format (clang-format)" format_check
 suite "pg_regress" tests/run_regress.sh
 build_and_run_units() {
-    cmake -S "$repo" -B "$repo/build" -DCMAKE_BUILD_TYPE=Release > /dev/null &&
+    cmake -S "$repo" -B "$repo/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null &&
         cmake --build "$repo/build" -j"$(nproc)" &&
         tests/unit/run_with_cluster.sh "$repo/build"
 }
