@@ -128,18 +128,20 @@ void Verifier::add_row(std::uint64_t table_id, std::optional<std::uint64_t> txn_
 Digest Verifier::entry_digest_for_block(EntryState& entry) {
     const auto& stored = entry.stored;
     const std::uint64_t table_id = stored.fields.table_id;
-    const std::string entry_name =
-        "transaction " + std::to_string(stored.fields.txn_id) + " " + block_text(entry);
+    const auto entry_name = [&] {
+        return "transaction " + std::to_string(stored.fields.txn_id) + " " + block_text(entry);
+    };
 
     std::vector<Digest> sealed_hashes;
     sealed_hashes.reserve(stored.row_hashes.size());
     for (const auto& row : stored.row_hashes) {
         sealed_hashes.push_back(row.hash);
     }
-    if (!stored.row_hashes_well_formed || merkle_root(sealed_hashes) != stored.fields.rows_root ||
+    const Digest sealed_root = merkle_root(sealed_hashes);
+    if (!stored.row_hashes_well_formed || sealed_root != stored.fields.rows_root ||
         sealed_hashes.size() != stored.fields.row_count) {
         entry.has_problem = true;
-        problems_.push_back(Problem{table_id, "the ledger's record of " + entry_name +
+        problems_.push_back(Problem{table_id, "the ledger's record of " + entry_name() +
                                                   " was altered: its row hashes do not match its rows root"});
     }
     if (!in_scope(table_id)) {
@@ -153,13 +155,15 @@ Digest Verifier::entry_digest_for_block(EntryState& entry) {
             present.push_back(entry.recomputed[i]);
         } else {
             entry.has_problem = true;
-            report_row(table_id, "row " + std::to_string(stored.row_hashes[i].seq) + " of " + entry_name +
+            report_row(table_id, "row " + std::to_string(stored.row_hashes[i].seq) + " of " + entry_name() +
                                      " is missing: it was deleted");
         }
     }
     EntryFields recomputed = stored.fields;
     recomputed.row_count = static_cast<std::uint32_t>(present.size());
-    recomputed.rows_root = merkle_root(present);
+    // Every row present and equal to its sealed hash: the recomputed root is
+    // the sealed one, so the tree need not be hashed twice.
+    recomputed.rows_root = entry.has_problem ? merkle_root(present) : sealed_root;
     return entry_hash(recomputed);
 }
 
