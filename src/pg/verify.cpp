@@ -10,6 +10,7 @@ extern "C" {
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -57,13 +58,17 @@ LedgerTable* load_tables(Oid only_relid, int* count) {
     return tables;
 }
 
-void load_entries(core::Verifier* verifier, const RecordedContracts& contracts) {
+void load_entries(core::Verifier* verifier, const RecordedContracts& contracts, ArrayType* scope) {
+    // Row hashes are read only for the tables being verified: other tables'
+    // entries enter block roots as recorded.
+    Oid types[1] = {INT8ARRAYOID};
+    Datum values[1] = {PointerGetDatum(scope)};
     Portal cursor = SPI_cursor_open_with_args(
         "pgledger_verify_entries",
-        "SELECT transaction_id, table_id, row_count, rows_root, row_hashes, committed_by, block_height, "
-        "contract_ids "
-        "FROM ledger.transactions",
-        0, nullptr, nullptr, nullptr, true, 0);
+        "SELECT transaction_id, table_id, row_count, rows_root, "
+        "CASE WHEN table_id = ANY ($1) THEN row_hashes ELSE '\\x'::bytea END, committed_by, block_height, "
+        "contract_ids FROM ledger.transactions",
+        1, types, values, nullptr, true, 0);
     for (;;) {
         SPI_cursor_fetch(cursor, true, 10000);
         if (SPI_processed == 0) {
@@ -227,7 +232,12 @@ extern "C" Datum pgledger_verify(PG_FUNCTION_ARGS) {
             verifier->add_block(block);
         }
     });
-    load_entries(verifier, contracts);
+    Datum* scope_ids = static_cast<Datum*>(palloc(sizeof(Datum) * (table_count + 1)));
+    for (int i = 0; i < table_count; ++i) {
+        scope_ids[i] = Int64GetDatum(static_cast<int64>(tables[i].table_id));
+    }
+    load_entries(verifier, contracts,
+                 construct_array(scope_ids, table_count, INT8OID, 8, true, TYPALIGN_DOUBLE));
     for (int i = 0; i < table_count; ++i) {
         verify_table(verifier, tables[i]);
     }
