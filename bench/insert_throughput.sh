@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# insert_throughput.sh: INSERT throughput of a ledger table against the same
+# table without the ledger, measured with pgbench in one throwaway cluster.
+#
+# Two workloads, 4 clients each (pgbench -n -c 4 -j 2 -T $BENCH_SECONDS):
+#   single: one single-row INSERT per transaction (an OLTP payment write);
+#   batch:  one 100-row INSERT ... SELECT generate_series per transaction.
+# Tables (same columns, same primary key):
+#   plain:    CREATE TABLE plain (id bigserial primary key, account text,
+#             amount numeric, note text, created timestamptz default now())
+#   ledgered: the same, then SELECT ledger.create_ledger_table('public.ledgered')
+# Each workload runs ROUNDS rounds; in each round plain and ledgered run back
+# to back, in alternating order (plain first in odd rounds, ledgered first in
+# even ones), so that slow drift (table growth, other load on a shared
+# machine) hits both sides. Reported: every run's tps, the median tps of each
+# side and the ratio median(ledgered) / median(plain). Not a test: no
+# threshold.
+#
+# Also reported: the server's CPU time per transaction (all PostgreSQL
+# processes: backends, sealer, checkpointer, autovacuum; measured from /proc
+# around each run, including the final ledger.seal()), and its ratio
+# plain/ledger. On a machine shared with other work, tps swings with the CPU
+# left free while CPU per transaction barely moves, so the CPU ratio is the
+# steadier estimate of what a CPU-bound server would see.
+#
+# The background sealer runs during the ledger runs, as in production, at the
+# production default interval (ledger.block_interval = 1s, overriding the
+# 200ms of the test harness). Before every run a CHECKPOINT starts it with no
+# dirty buffers, and after a ledgered run ledger.seal() drains what the sealer
+# has not sealed yet, so neither side pays for the other's background work.
+# All other settings are PostgreSQL's defaults (fsync on), printed below.
+#
+# Usage: bench/insert_throughput.sh
+#   BENCH_SECONDS=60 bench/insert_throughput.sh   longer runs (default 8 s per run;
+#                                                 20 runs, about 3.5 minutes in all)
+#   ROUNDS=9 bench/insert_throughput.sh           more rounds (default 5)
+set -euo pipefail
+
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+# shellcheck source=../tests/lib/cluster.sh
+source "$REPO_DIR/tests/lib/cluster.sh"
+
+BENCH_SECONDS=${BENCH_SECONDS:-8}
+ROUNDS=${ROUNDS:-5}
+check_count BENCH_SECONDS "$BENCH_SECONDS" 1 3600
+check_count ROUNDS "$ROUNDS" 1 20
+CLIENTS=4
+THREADS=2
+BATCH_ROWS=100
+
+echo "== insert_throughput: ledger table vs plain table, pgbench =="
+print_machine
+bench_start_cluster "ledger.block_interval = '1s'"
+echo "command:     $0 (BENCH_SECONDS=$BENCH_SECONDS ROUNDS=$ROUNDS)"
+echo "settings:    $(print_settings shared_buffers fsync synchronous_commit wal_level max_wal_size \
+    checkpoint_timeout autovacuum ledger.block_interval ledger.max_block_entries)"
+echo "connection:  unix socket in $CLUSTER_DIR (local only; the server listens on 127.0.0.1 only)"
+echo
+
+cluster_psql <<'SQL' > /dev/null
+CREATE EXTENSION pgledger;
+CREATE TABLE plain (id bigserial PRIMARY KEY, account text, amount numeric, note text,
+                    created timestamptz DEFAULT now());
+CREATE TABLE ledgered (id bigserial PRIMARY KEY, account text, amount numeric, note text,
+                       created timestamptz DEFAULT now());
+SELECT ledger.create_ledger_table('public.ledgered');
+SQL
+
+# One pgbench script per workload and table; @TABLE@ is the table's name.
+WORK_DIR="$CLUSTER_DIR/bench"
+mkdir -p "$WORK_DIR"
+cat > "$WORK_DIR/single.sql.in" <<'SQL'
+\set aid random(1, 100000)
+\set cents random(1, 10000000)
+INSERT INTO @TABLE@ (account, amount, note)
+VALUES ('acct-' || :aid, :cents / 100.0, 'payment ' || :cents || ' for invoice ' || :aid);
+SQL
+cat > "$WORK_DIR/batch.sql.in" <<SQL
+\\set base random(1, 100000000)
+INSERT INTO @TABLE@ (account, amount, note)
+SELECT 'acct-' || ((:base + g) % 100000), ((:base + g) % 10000000) / 100.0,
+       'payment ' || (:base + g) || ' for invoice ' || g
+FROM generate_series(1, $BATCH_ROWS) AS g;
+SQL
+for workload in single batch; do
+    for table in plain ledgered; do
+        sed "s/@TABLE@/$table/" "$WORK_DIR/$workload.sql.in" > "$WORK_DIR/$workload-$table.sql"
+    done
+done
+echo "-- workload scripts (shown for plain; ledgered differs only in the table name)"
+for workload in single batch; do
+    echo "[$workload]"
+    sed 's/^/    /' "$WORK_DIR/$workload-plain.sql"
+done
+echo
+
+# The sealer worker connects only once the database exists: the postmaster
+# restarts it every 5 s until then. Wait for it, so that every ledger run
+# has it running, as in production.
+for _ in $(seq 1 60); do
+    [ "$(cluster_psql -Atc "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pgledger sealer'
+        AND datname = current_database()")" = 0 ] || break
+    sleep 0.5
+done
+echo "sealer:      $(cluster_psql -Atc "SELECT coalesce(max('running, pid ' || pid), 'NOT RUNNING') FROM pg_stat_activity
+    WHERE backend_type = 'pgledger sealer' AND datname = current_database()")"
+echo
+
+# pgbench_run SECONDS WORKLOAD TABLE: the measured command (shown once below).
+pgbench_run() {
+    pgbench -n -c "$CLIENTS" -j "$THREADS" -T "$1" -f "$WORK_DIR/$2-$3.sql" \
+        -h "$CLUSTER_DIR" -p "$CLUSTER_PORT" -U postgres "$CLUSTER_DB"
+}
+
+# run_pgbench WORKLOAD TABLE ROUND: one timed run, recorded in results.txt
+# as "WORKLOAD TABLE ROUND TPS TRANSACTIONS SERVER_CPU_SECONDS".
+run_pgbench() {
+    local workload=$1 table=$2 round=$3 tps latency load cpu_before cpu transactions blocks_before blocks
+    cluster_psql -c CHECKPOINT
+    blocks_before=$(cluster_psql -Atc 'SELECT count(*) FROM ledger.blocks')
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    cpu_before=$(server_cpu_seconds)
+    pgbench_run "$BENCH_SECONDS" "$workload" "$table" > "$WORK_DIR/out.txt" 2>&1 ||
+        { cat "$WORK_DIR/out.txt" >&2; return 1; }
+    tps=$(awk '/^tps = / { print $3 }' "$WORK_DIR/out.txt")
+    latency=$(awk '/^latency average = / { print $4 }' "$WORK_DIR/out.txt")
+    transactions=$(awk '/^number of transactions actually processed: / { print $6 }' "$WORK_DIR/out.txt")
+    blocks=$(($(cluster_psql -Atc 'SELECT count(*) FROM ledger.blocks') - blocks_before))
+    if [ "$table" = ledgered ]; then
+        cluster_psql -Atc 'SELECT ledger.seal()' > /dev/null
+    fi
+    sleep 0.5  # let the backends of the run exit, so their CPU time is counted
+    cpu=$(awk -v a="$cpu_before" -v b="$(server_cpu_seconds)" 'BEGIN { print b - a }')
+    awk -v r="$round" -v w="$workload" -v t="$table" -v tps="$tps" -v lat="$latency" -v n="$transactions" \
+        -v cpu="$cpu" -v load="$load" \
+        -v blocks="$blocks" -v secs="$BENCH_SECONDS" \
+        'BEGIN { printf "  round %d  %-6s %-8s tps %9.1f  latency %7s ms  server CPU %6.1f us/txn  blocks sealed %4d (%5.1f/s)  (load before: %s)\n",
+                 r, w, t, tps, lat, 1e6 * cpu / n, blocks, blocks / secs, load }'
+    echo "$workload $table $round $tps $transactions $cpu" >> "$WORK_DIR/results.txt"
+}
+
+echo "-- runs: pgbench -n -c $CLIENTS -j $THREADS -T $BENCH_SECONDS -f <workload>-<table>.sql -h $CLUSTER_DIR -p $CLUSTER_PORT -U postgres $CLUSTER_DB"
+: > "$WORK_DIR/results.txt"
+for workload in single batch; do
+    # A short unrecorded warm-up of each side: caches, first extents, plans.
+    for table in plain ledgered; do
+        pgbench_run 2 "$workload" "$table" > /dev/null 2>&1
+    done
+    cluster_psql -Atc 'SELECT ledger.seal()' > /dev/null
+    for round in $(seq 1 "$ROUNDS"); do
+        if [ $((round % 2)) = 1 ]; then order="plain ledgered"; else order="ledgered plain"; fi
+        for table in $order; do
+            run_pgbench "$workload" "$table" "$round"
+        done
+    done
+done
+echo
+
+median_tps() {  # median_tps WORKLOAD TABLE
+    awk -v w="$1" -v t="$2" '$1 == w && $2 == t { print $4 }' "$WORK_DIR/results.txt" | median
+}
+median_cpu_per_txn() {  # median_cpu_per_txn WORKLOAD TABLE: server CPU microseconds per transaction
+    awk -v w="$1" -v t="$2" '$1 == w && $2 == t { print 1e6 * $6 / $5 }' "$WORK_DIR/results.txt" | median
+}
+echo "-- results: medians over $ROUNDS rounds of ${BENCH_SECONDS}s, $CLIENTS clients"
+echo "   tps ratio = ledger tps / plain tps; CPU ratio = plain server CPU per transaction / ledger's"
+echo "   (the CPU ratio is the tps ratio a CPU-bound server would see, whatever else runs on the machine)"
+printf '%-18s %10s %10s %9s %12s %12s %9s %13s\n' "workload" "plain tps" "ledger tps" "tps ratio" \
+    "plain us/txn" "ledger us/tx" "CPU ratio" "ledger rows/s"
+for workload in single batch; do
+    rows=1
+    label="single-row INSERT"
+    if [ "$workload" = batch ]; then rows=$BATCH_ROWS; label="$BATCH_ROWS-row INSERT"; fi
+    awk -v l="$label" -v p="$(median_tps "$workload" plain)" -v q="$(median_tps "$workload" ledgered)" -v r="$rows" \
+        -v pc="$(median_cpu_per_txn "$workload" plain)" -v qc="$(median_cpu_per_txn "$workload" ledgered)" \
+        'BEGIN { printf "%-18s %10.1f %10.1f %9.3f %12.1f %12.1f %9.3f %13.0f\n", l, p, q, q / p, pc, qc, pc / qc, q * r }'
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+
+# Not part of the measurement: the ledger must hold and verify everything the
+# runs inserted, or the ledger numbers above would mean nothing.
+echo "-- ledger check: ledger.verify('public.ledgered') after the runs"
+cluster_psql -Atc "SELECT format('    %s rows in ledgered; %s: rows_checked=%s ok=%s %s', (SELECT count(*) FROM ledgered),
+    coalesce(table_name::text, 'chain'), rows_checked, ok, coalesce(problem, '')) FROM ledger.verify('public.ledgered')"
