@@ -1,15 +1,4 @@
 -- Contracts: installation, determinism, enforcement, versions, protection.
-CREATE FUNCTION pg_temp.outcome(statement text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    state text; message text;
-BEGIN
-    EXECUTE statement;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
-    RETURN state || ': ' || message;
-END $$;
-
 SET client_min_messages = warning;
 CREATE TABLE deposits (account text, amount numeric);
 CREATE TABLE withdrawals (account text, amount numeric);
@@ -18,7 +7,7 @@ SELECT ledger.create_ledger_table('withdrawals');
 CREATE TABLE not_ledger (id int);
 
 -- Bad installations.
-SELECT statement, pg_temp.outcome(statement) FROM (VALUES
+SELECT statement, outcome(statement) FROM (VALUES
     ($$SELECT ledger.install_contract('Bad Name', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ''SELECT NULL::text''', '{"withdrawals": {"transaction": "f"}}')$$),
     ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ''SELECT NULL::text''', '[]')$$),
     ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ''SELECT NULL::text''', '{"no_such": {"row": "f"}}')$$),
@@ -103,7 +92,7 @@ INSERT INTO withdrawals VALUES ('carol', 0.5);
 SELECT contract_name, version, schema_name FROM ledger.contracts ORDER BY version;
 
 -- The recorded functions cannot change.
-SELECT statement, pg_temp.outcome(statement) FROM (VALUES
+SELECT statement, outcome(statement) FROM (VALUES
     ($$CREATE OR REPLACE FUNCTION contract_no_overdraft_v1.covered() RETURNS text LANGUAGE sql AS 'SELECT NULL::text'$$),
     ($$CREATE FUNCTION contract_no_overdraft_v1.extra() RETURNS text LANGUAGE sql AS 'SELECT NULL::text'$$),
     ($$ALTER FUNCTION contract_no_overdraft_v1.covered() SET search_path = public$$),

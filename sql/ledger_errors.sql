@@ -1,5 +1,7 @@
 -- Bad input to every ledger function gets a specific SQLSTATE and a hint.
-CREATE FUNCTION pg_temp.outcome(statement text) RETURNS text LANGUAGE plpgsql AS $$
+-- outcome() runs a statement and shows how it ended; the later tests of the
+-- schedule use it too.
+CREATE FUNCTION public.outcome(statement text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     state text; message text; detail text; hint text;
 BEGIN
@@ -13,7 +15,7 @@ EXCEPTION WHEN OTHERS THEN
 END $$;
 
 -- An empty ledger has no digest yet.
-SELECT pg_temp.outcome('SELECT ledger.digest()');
+SELECT outcome('SELECT ledger.digest()');
 SELECT ledger.seal() IS NULL AS nothing_to_seal;
 
 CREATE TABLE plain_table (id int);
@@ -28,7 +30,7 @@ CREATE TABLE a_child () INHERITS (a_parent);
 CREATE TABLE has_position_column (id int, ledger_transaction_id bigint);
 CREATE INDEX plain_table_id ON plain_table (id);
 
-SELECT statement, pg_temp.outcome(statement) FROM (VALUES
+SELECT statement, outcome(statement) FROM (VALUES
     ('SELECT ledger.create_ledger_table(''a_view'')'),
     ('SELECT ledger.create_ledger_table(''a_matview'')'),
     ('SELECT ledger.create_ledger_table(''a_sequence'')'),
@@ -50,11 +52,11 @@ SELECT statement, pg_temp.outcome(statement) FROM (VALUES
 SELECT ledger.create_ledger_table(NULL) IS NULL AS null_is_ignored;
 
 SELECT ledger.create_ledger_table('plain_table');
-SELECT pg_temp.outcome('SELECT ledger.create_ledger_table(''plain_table'')');
+SELECT outcome('SELECT ledger.create_ledger_table(''plain_table'')');
 
 -- Digests are checked strictly; a well-formed digest that the chain does
 -- not contain is simply not verified.
-SELECT digest, pg_temp.outcome(format('SELECT ledger.verify_digest(%L)', digest)) FROM (VALUES
+SELECT digest, outcome(format('SELECT ledger.verify_digest(%L)', digest)) FROM (VALUES
     ('[]'),
     ('{}'),
     ('{"height": 0}'),

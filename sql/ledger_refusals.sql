@@ -1,16 +1,5 @@
 -- Every statement that would change or remove history is refused, for the
 -- superuser that runs this test too.
-CREATE FUNCTION pg_temp.outcome(statement text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    state text; message text;
-BEGIN
-    EXECUTE statement;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
-    RETURN state || ': ' || message;
-END $$;
-
 CREATE TABLE accounts (id int PRIMARY KEY, owner text);
 SELECT ledger.create_ledger_table('accounts');
 INSERT INTO accounts VALUES (1, 'alice'), (2, 'bob');
@@ -29,7 +18,7 @@ SET client_min_messages = warning;
 -- The refusal with its hint, once in full.
 UPDATE accounts SET owner = 'mallory';
 
-SELECT statement, pg_temp.outcome(statement) FROM (VALUES
+SELECT statement, outcome(statement) FROM (VALUES
     ('UPDATE accounts SET owner = ''mallory'' WHERE false'),
     ('DELETE FROM accounts'),
     ('DELETE FROM accounts WHERE false'),
@@ -82,7 +71,7 @@ SELECT statement, pg_temp.outcome(statement) FROM (VALUES
 ) AS cases(statement);
 
 -- What leaves stored values alone is allowed.
-SELECT statement, pg_temp.outcome(statement) FROM (VALUES
+SELECT statement, outcome(statement) FROM (VALUES
     ('MERGE INTO accounts a USING source_rows s ON a.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.owner)'),
     ('ALTER TABLE accounts ADD COLUMN note text'),
     ('ALTER TABLE accounts ALTER COLUMN note SET DEFAULT ''none'''),

@@ -386,14 +386,19 @@ void check_utility(Node* parsetree) {
             if (renames_inside && is_ledger_table(relid)) {
                 const bool ledger_trigger =
                     statement->renameType == OBJECT_TRIGGER && is_ledger_trigger_name(statement->subname);
-                if (statement->renameType == OBJECT_COLUMN || ledger_trigger) {
-                    ereport(ERROR,
-                            (errcode(ERRCODE_LEDGER_APPEND_ONLY),
-                             errmsg("renaming %s of ledger table \"%s\" is not allowed",
-                                    statement->renameType == OBJECT_COLUMN ? "a column" : "a ledger trigger",
-                                    get_rel_name(relid)),
-                             errdetail("Column names are part of every sealed row hash."),
-                             errhint("Create a view that presents the column under the new name.")));
+                if (statement->renameType == OBJECT_COLUMN) {
+                    ereport(ERROR, (errcode(ERRCODE_LEDGER_APPEND_ONLY),
+                                    errmsg("renaming a column of ledger table \"%s\" is not allowed",
+                                           get_rel_name(relid)),
+                                    errdetail("Column names are part of every sealed row hash."),
+                                    errhint("Create a view that presents the column under the new name.")));
+                }
+                if (ledger_trigger) {
+                    ereport(ERROR, (errcode(ERRCODE_LEDGER_APPEND_ONLY),
+                                    errmsg("renaming a ledger trigger of ledger table \"%s\" is not allowed",
+                                           get_rel_name(relid)),
+                                    errdetail("The ledger recognises its tables by their triggers' names."),
+                                    errhint("Ledger triggers keep their names for the table's whole life.")));
                 }
             }
             break;
