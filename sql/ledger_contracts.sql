@@ -14,6 +14,8 @@ SELECT statement, outcome(statement) FROM (VALUES
     ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ''SELECT NULL::text''', '{"not_ledger": {"row": "f"}}')$$),
     ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ''SELECT NULL::text''', '{"withdrawals": {"row": 1}}')$$),
     ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ''SELECT NULL::text''', '{"withdrawals": {"when": "f"}}')$$),
+    ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ''SELECT NULL::text''', '{"withdrawals": {"transaction": "f", "lock": 3}}')$$),
+    ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ''SELECT NULL::text''', '{"withdrawals": {"transaction": "f", "lock": "no_such_column"}}')$$),
     ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ''SELECT NULL::text''', '{"withdrawals": {"row": "f"}}')$$),
     ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS int LANGUAGE sql AS ''SELECT 1''', '{"withdrawals": {"transaction": "f"}}')$$),
     ($$SELECT ledger.install_contract('c', 'SELECT 1', '{"withdrawals": {"transaction": "f"}}')$$),
@@ -44,7 +46,8 @@ SELECT ledger.install_contract('no_overdraft', $source$
     END $$;
     CREATE FUNCTION not_in_the_past(w public.withdrawals) RETURNS text LANGUAGE sql AS $$
         SELECT CASE WHEN ledger.now() < '2000-01-01' THEN 'the ledger clock is wrong' END $$;
-$source$, '{"public.withdrawals": {"row": "positive_amount", "transaction": "covered"}}') AS version;
+$source$, '{"public.withdrawals": {"row": "positive_amount", "transaction": "covered", "lock": "account"},
+            "public.deposits": {"transaction": "covered", "lock": "account"}}') AS version;
 
 SELECT contract_name, version, schema_name, jsonb_array_length(checks) AS checked_tables,
        length(source_hash) AS hash_bytes FROM ledger.contracts;

@@ -33,6 +33,12 @@ void PendingTransaction::add_row(std::uint64_t table_id, std::uint32_t seq, cons
     target.stored.push_back(false);
 }
 
+void PendingTransaction::note_lock(std::uint32_t lock_key) {
+    if (std::find(locks_.begin(), locks_.end(), lock_key) == locks_.end()) {
+        locks_.push_back(lock_key);
+    }
+}
+
 void PendingTransaction::note_contract(std::uint64_t table_id, std::uint64_t contract_id) {
     auto& ids = table(table_id).contract_ids;
     if (std::find(ids.begin(), ids.end(), contract_id) == ids.end()) {
@@ -101,6 +107,7 @@ void PendingTransaction::clear() {
     txn_id_ = 0;
     last_seq_ = 0;
     tables_.clear();
+    locks_.clear();
 }
 
 }  // namespace pgledger::core

@@ -36,6 +36,10 @@ class PendingTransaction {
     void add_row(std::uint64_t table_id, std::uint32_t seq, const Digest& hash, std::uint32_t subtransaction);
     // note_contract records that a contract version checked the rows of a table.
     void note_contract(std::uint64_t table_id, std::uint64_t contract_id);
+    // note_lock records a contract lock the transaction took, so that its
+    // commit can be checked against the last one through the same lock.
+    void note_lock(std::uint32_t lock_key);
+    const std::vector<std::uint32_t>& locks() const { return locks_; }
     // confirm_stored marks a row as really inserted; false if no such row.
     bool confirm_stored(std::uint64_t table_id, std::uint32_t seq);
     // stored_rows: the rows of a table that were confirmed, ascending seq.
@@ -55,6 +59,7 @@ class PendingTransaction {
     std::uint64_t txn_id_ = 0;
     std::uint32_t last_seq_ = 0;
     std::vector<PendingTableRows> tables_;
+    std::vector<std::uint32_t> locks_;
 };
 
 }  // namespace pgledger::core

@@ -43,6 +43,10 @@ struct AttachedContract {
     const char* name;
     int32 version;
     uint32 lock_key;
+    // The column whose value names the state a row touches: rows with the
+    // same value take turns, others run side by side. 0: the whole contract.
+    AttrNumber lock_attnum;
+    FmgrInfo lock_output;
     bool has_row_check;
     FmgrInfo row_check;
 };
@@ -96,12 +100,23 @@ uint32 lock_key_of(const char* contract_name) {
                       static_cast<int>(std::strlen(contract_name)));
 }
 
-// lock_contract makes transactions checked by the same contract take turns:
-// held until the transaction ends, so the next one sees this one's rows.
-void lock_contract(uint32 lock_key) {
+// lock_contract makes transactions checked by the same contract on the same
+// state take turns: held until the transaction ends, so the next one sees
+// this one's rows. Returns the key, which also names the conflict slot.
+uint32 lock_contract(const AttachedContract& contract, HeapTuple row, TupleDesc descriptor) {
+    uint32 state_key = kContractLockTag;
+    if (contract.lock_attnum > 0) {
+        bool is_null = false;
+        const Datum value = heap_getattr(row, contract.lock_attnum, descriptor, &is_null);
+        if (!is_null) {
+            const char* text = OutputFunctionCall(const_cast<FmgrInfo*>(&contract.lock_output), value);
+            state_key = hash_bytes(reinterpret_cast<const unsigned char*>(text), static_cast<int>(std::strlen(text)));
+        }
+    }
     LOCKTAG tag;
-    SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, lock_key, kContractLockTag, 2);
+    SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, contract.lock_key, state_key, 2);
     (void)LockAcquire(&tag, ExclusiveLock, false, false);
+    return hash_combine(contract.lock_key, state_key);
 }
 
 // contracts_cache returns the cache, created anew if an invalidation
@@ -137,7 +152,9 @@ TableContracts* load_table_contracts(Relation relation, std::uint64_t table_id) 
                        CStringGetTextDatum(format_type_be_qualified(relation->rd_rel->reltype))};
     const int result = SPI_execute_with_args(
         "SELECT c.contract_id, c.contract_name, c.version, "
-        "to_regprocedure(format('%I.%I(%s)', c.schema_name, k->>'row_check', $2))::oid "
+        "CASE WHEN k->>'row_check' IS NOT NULL "
+        "  THEN to_regprocedure(format('%I.%I(%s)', c.schema_name, k->>'row_check', $2))::oid END, "
+        "k->>'lock_column' "
         "FROM (SELECT DISTINCT ON (contract_name) * FROM ledger.contracts ORDER BY contract_name, version "
         "DESC) c, "
         "jsonb_array_elements(c.checks) k WHERE (k->>'table_id')::bigint = $1 ORDER BY c.contract_name",
@@ -163,6 +180,16 @@ TableContracts* load_table_contracts(Relation relation, std::uint64_t table_id) 
         if (contract.has_row_check) {
             fmgr_info_cxt(row_check, &contract.row_check, built);
         }
+        const char* lock_column = SPI_getvalue(tuple, descriptor, 5);
+        contract.lock_attnum =
+            lock_column != nullptr ? get_attnum(RelationGetRelid(relation), lock_column) : InvalidAttrNumber;
+        if (contract.lock_attnum > 0) {
+            Oid output = InvalidOid;
+            bool is_varlena = false;
+            getTypeOutputInfo(TupleDescAttr(RelationGetDescr(relation), contract.lock_attnum - 1)->atttypid, &output,
+                              &is_varlena);
+            fmgr_info_cxt(output, &contract.lock_output, built);
+        }
     }
     SPI_finish();
     entry = static_cast<TableContracts*>(hash_search(contracts_cache(), &relid, HASH_ENTER, &found));
@@ -185,8 +212,8 @@ text* run_row_check(AttachedContract& contract, Datum row) {
     return call->isnull ? nullptr : DatumGetTextPP(reason);
 }
 
-void check_for_conflict(uint32 lock_key) {
-    pg_atomic_uint32* slot = &last_committer[lock_key % kConflictSlots];
+void check_for_conflict(uint32 lock) {
+    pg_atomic_uint32* slot = &last_committer[lock % kConflictSlots];
     const TransactionId last = pg_atomic_read_u32(slot);
     if (IsolationUsesXactSnapshot() && TransactionIdIsNormal(last) && TransactionIdDidCommit(last) &&
         XidInMVCCSnapshot(last, GetTransactionSnapshot())) {
@@ -233,8 +260,11 @@ void check_row(Relation relation, std::uint64_t table_id, HeapTuple row,
     const Datum row_value = heap_copy_tuple_as_datum(row, RelationGetDescr(relation));
     for (int i = 0; i < attached->count; ++i) {
         AttachedContract& contract = attached->contracts[i];
-        lock_contract(contract.lock_key);
-        call_cpp([&] { transaction.note_contract(table_id, contract.contract_id); });
+        const uint32 lock = lock_contract(contract, row, RelationGetDescr(relation));
+        call_cpp([&] {
+            transaction.note_lock(lock);
+            transaction.note_contract(table_id, contract.contract_id);
+        });
         if (!contract.has_row_check) {
             continue;
         }
@@ -284,13 +314,17 @@ void check_transaction(const core::PendingTransaction& transaction) {
     if (result != SPI_OK_SELECT) {
         elog(ERROR, "pgledger could not read the contracts to check");
     }
+    // Under each lock this transaction took, no transaction may have
+    // committed unseen by this one's snapshot.
+    for (const auto lock : transaction.locks()) {
+        check_for_conflict(lock);
+    }
     SPITupleTable* contracts = SPI_tuptable;
     const uint64 count = SPI_processed;
     for (uint64 i = 0; i < count; ++i) {
         const char* name = SPI_getvalue(contracts->vals[i], contracts->tupdesc, 1);
         const int32 version = spi_int32(contracts->vals[i], contracts->tupdesc, 2, 0);
         const char* call = SPI_getvalue(contracts->vals[i], contracts->tupdesc, 3);
-        check_for_conflict(lock_key_of(name));
         if (call == nullptr) {
             continue;
         }

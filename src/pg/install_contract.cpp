@@ -78,8 +78,11 @@ char* normalize_checks(Jsonb* checks) {
         "SELECT e.key, to_regclass(e.key)::oid, jsonb_typeof(e.value), "
         "jsonb_typeof(e.value->'row'), e.value->>'row', jsonb_typeof(e.value->'transaction'), "
         "e.value->>'transaction', (SELECT count(*) FROM jsonb_object_keys(CASE jsonb_typeof(e.value) "
-        "WHEN 'object' THEN e.value ELSE '{}' END) k WHERE k NOT IN ('row', 'transaction')), "
-        "t.table_id FROM jsonb_each($1) e LEFT JOIN ledger.tables t ON t.relation = to_regclass(e.key) "
+        "WHEN 'object' THEN e.value ELSE '{}' END) k WHERE k NOT IN ('row', 'transaction', 'lock')), "
+        "t.table_id, jsonb_typeof(e.value->'lock'), e.value->>'lock', "
+        "(SELECT count(*) FROM pg_attribute a WHERE a.attrelid = to_regclass(e.key) AND a.attnum > 0 "
+        "   AND NOT a.attisdropped AND a.attname = e.value->>'lock') "
+        "FROM jsonb_each($1) e LEFT JOIN ledger.tables t ON t.relation = to_regclass(e.key) "
         "ORDER BY t.table_id",
         1, types, values, nullptr, false, 0);
     if (result != SPI_OK_SELECT) {
@@ -100,6 +103,9 @@ char* normalize_checks(Jsonb* checks) {
         const char* transaction_check = SPI_getvalue(tuple, descriptor, 7);
         const int64 unknown_keys = spi_int64(tuple, descriptor, 8, 0);
         const int64 table_id = spi_int64(tuple, descriptor, 9, 0);
+        const char* lock_type = SPI_getvalue(tuple, descriptor, 10);
+        const char* lock_column = SPI_getvalue(tuple, descriptor, 11);
+        const int64 lock_columns_found = spi_int64(tuple, descriptor, 12, 0);
         if (relid == nullptr) {
             ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation \"%s\" does not exist", table),
                             errhint("Name each ledger table the contract checks, schema-qualified.")));
@@ -112,10 +118,18 @@ char* normalize_checks(Jsonb* checks) {
             std::strcmp(shape, "object") == 0 && unknown_keys == 0 &&
             (row_type == nullptr || std::strcmp(row_type, "string") == 0) &&
             (transaction_type == nullptr || std::strcmp(transaction_type, "string") == 0) &&
+            (lock_type == nullptr || std::strcmp(lock_type, "string") == 0) &&
             (row_check != nullptr || transaction_check != nullptr);
         if (!well_typed) {
             bad_argument(psprintf("the checks of \"%s\" are malformed", table),
-                         "Give an object with \"row\" and/or \"transaction\", each the name of a function.");
+                         "Give an object with \"row\" and/or \"transaction\", each the name of a function, "
+                         "and optionally \"lock\", the name of a column.");
+        }
+        if (lock_column != nullptr && lock_columns_found != 1) {
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                            errmsg("lock column \"%s\" does not exist in \"%s\"", lock_column, table),
+                            errhint("Name the column whose value identifies the state a row changes, such as "
+                                    "an account or asset id.")));
         }
         appendStringInfo(&normalized, "%s{\"table_id\": %lld, \"row_check\": ", i == 0 ? "" : ", ",
                          static_cast<long long>(table_id));
@@ -127,6 +141,12 @@ char* normalize_checks(Jsonb* checks) {
         appendStringInfoString(&normalized, ", \"transaction_check\": ");
         if (transaction_check != nullptr) {
             escape_json(&normalized, transaction_check);
+        } else {
+            appendStringInfoString(&normalized, "null");
+        }
+        appendStringInfoString(&normalized, ", \"lock_column\": ");
+        if (lock_column != nullptr) {
+            escape_json(&normalized, lock_column);
         } else {
             appendStringInfoString(&normalized, "null");
         }
