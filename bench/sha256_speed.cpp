@@ -137,18 +137,22 @@ std::vector<Column> wide_row() {
     row.push_back({9, "booked_on", core::ValueKind::binary, big_endian(9826, 4)});
     row.push_back({10, "reversal", core::ValueKind::binary, big_endian(0, 1)});
     row.push_back({11, "reference", core::ValueKind::binary, std::vector<std::uint8_t>(16, 0xab)});  // uuid
-    row.push_back({12, "metadata", core::ValueKind::rendered,
-                   text(R"({"batch": 17, "channel": "sepa", "tags": ["monthly", "supplier"], "approved_by": "jdoe"})")});
+    row.push_back(
+        {12, "metadata", core::ValueKind::rendered,
+         text(
+             R"({"batch": 17, "channel": "sepa", "tags": ["monthly", "supplier"], "approved_by": "jdoe"})")});
     return row;
 }
 
 // The canonical encoding RowHasher feeds to SHA-256 (README.md, "Canonical
 // encoding"), built into one buffer: used to count the bytes hashed per row
 // and for the single-update comparison.
-void put_u32(std::vector<std::uint8_t>& out, std::uint32_t v) { core::append_u32(out, v); }
+void put_u32(std::vector<std::uint8_t>& out, std::uint32_t v) {
+    core::append_u32(out, v);
+}
 
-std::vector<std::uint8_t> encode_row(const std::vector<Column>& row, std::uint64_t table_id, std::uint64_t txn,
-                                     std::uint32_t seq) {
+std::vector<std::uint8_t> encode_row(const std::vector<Column>& row, std::uint64_t table_id,
+                                     std::uint64_t txn, std::uint32_t seq) {
     std::vector<std::uint8_t> out{core::kRowPrefix, core::kEncodingVersion};
     core::append_u64(out, table_id);
     core::append_u64(out, txn);
@@ -170,7 +174,8 @@ void bench_row(const char* label, const std::vector<Column>& row, double seconds
     const auto hash_with_row_hasher = [&] {
         hasher.begin(7, 1000, ++seq);
         for (const Column& column : row) {
-            hasher.add_column(column.ordinal, column.name, column.kind, column.value.data(), column.value.size());
+            hasher.add_column(column.ordinal, column.name, column.kind, column.value.data(),
+                              column.value.size());
         }
         consume(hasher.finish());
     };
@@ -192,10 +197,12 @@ void bench_row(const char* label, const std::vector<Column>& row, double seconds
 
     core::Sha256 sha;
     const std::string single = std::string("  same bytes, one Sha256::update, ") + label;
-    report(single.c_str(), encoded.size(), median_rate(seconds, [&] {
-               sha.update(encoded.data(), encoded.size());
-               consume(sha.finish());
-           }),
+    report(single.c_str(), encoded.size(),
+           median_rate(seconds,
+                       [&] {
+                           sha.update(encoded.data(), encoded.size());
+                           consume(sha.finish());
+                       }),
            "rows/s");
 }
 
@@ -212,15 +219,19 @@ int main() {
     std::vector<std::uint8_t> small(64, 0x5a);
     std::vector<std::uint8_t> large(16 * 1024, 0xa5);
     core::Sha256 sha;
-    report("Sha256 update+finish, 64 B", small.size(), median_rate(seconds, [&] {
-               sha.update(small.data(), small.size());
-               consume(sha.finish());
-           }),
+    report("Sha256 update+finish, 64 B", small.size(),
+           median_rate(seconds,
+                       [&] {
+                           sha.update(small.data(), small.size());
+                           consume(sha.finish());
+                       }),
            "ops/s");
-    report("Sha256 update+finish, 16 KiB", large.size(), median_rate(seconds, [&] {
-               sha.update(large.data(), large.size());
-               consume(sha.finish());
-           }),
+    report("Sha256 update+finish, 16 KiB", large.size(),
+           median_rate(seconds,
+                       [&] {
+                           sha.update(large.data(), large.size());
+                           consume(sha.finish());
+                       }),
            "ops/s");
     report("sha256() one-shot, 64 B", small.size(),
            median_rate(seconds, [&] { consume(core::sha256(small.data(), small.size())); }), "ops/s");
