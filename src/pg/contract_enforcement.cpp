@@ -110,7 +110,8 @@ uint32 lock_contract(const AttachedContract& contract, HeapTuple row, TupleDesc 
         const Datum value = heap_getattr(row, contract.lock_attnum, descriptor, &is_null);
         if (!is_null) {
             const char* text = OutputFunctionCall(const_cast<FmgrInfo*>(&contract.lock_output), value);
-            state_key = hash_bytes(reinterpret_cast<const unsigned char*>(text), static_cast<int>(std::strlen(text)));
+            state_key =
+                hash_bytes(reinterpret_cast<const unsigned char*>(text), static_cast<int>(std::strlen(text)));
         }
     }
     LOCKTAG tag;
@@ -186,8 +187,8 @@ TableContracts* load_table_contracts(Relation relation, std::uint64_t table_id) 
         if (contract.lock_attnum > 0) {
             Oid output = InvalidOid;
             bool is_varlena = false;
-            getTypeOutputInfo(TupleDescAttr(RelationGetDescr(relation), contract.lock_attnum - 1)->atttypid, &output,
-                              &is_varlena);
+            getTypeOutputInfo(TupleDescAttr(RelationGetDescr(relation), contract.lock_attnum - 1)->atttypid,
+                              &output, &is_varlena);
             fmgr_info_cxt(output, &contract.lock_output, built);
         }
     }
