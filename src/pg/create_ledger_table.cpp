@@ -30,6 +30,7 @@ extern "C" {
 #include "core/verifier.hpp"
 #include "pg/catalog.hpp"
 #include "pg/cpp_boundary.hpp"
+#include "pg/spi_values.hpp"
 #include "pg/datum_conversion.hpp"
 #include "pg/errors.hpp"
 #include "pg/row_codec.hpp"
@@ -108,13 +109,6 @@ void check_convertible(Relation relation) {
     }
 }
 
-void execute(const char* sql, int expected) {
-    const int result = SPI_execute(sql, false, 0);
-    if (result != expected) {
-        elog(ERROR, "pgledger: \"%s\" failed: %s", sql, SPI_result_code_string(result));
-    }
-}
-
 int64 next_value(const char* sequence) {
     return nextval_internal(ledger_relation(sequence), false);
 }
@@ -136,12 +130,12 @@ void collect_existing_row(void* state, const ScannedRow& row) {
 // seal_existing_rows records the rows the table held before it became a
 // ledger table as one transaction, sealed like any other.
 void seal_existing_rows(Oid relid, std::uint64_t table_id, const char* qualified_name) {
-    execute(psprintf("SELECT 1 FROM %s LIMIT 1", qualified_name), SPI_OK_SELECT);
+    spi_run(psprintf("SELECT 1 FROM %s LIMIT 1", qualified_name), SPI_OK_SELECT);
     if (SPI_processed == 0) {
         return;
     }
     const int64 txn_id = next_value("transaction_id_seq");
-    execute(
+    spi_run(
         psprintf("UPDATE %s t SET %s = %lld, %s = n.row_number FROM (SELECT ctid, row_number() OVER () AS "
                  "row_number FROM %s) n WHERE t.ctid = n.ctid",
                  qualified_name, kTxnColumn, static_cast<long long>(txn_id), kSeqColumn, qualified_name),
@@ -188,14 +182,14 @@ extern "C" Datum pgledger_create_ledger_table(PG_FUNCTION_ARGS) {
     SPI_connect();
     ensure_genesis();
     const auto table_id = static_cast<std::uint64_t>(next_value("table_id_seq"));
-    execute(psprintf("ALTER TABLE %s ADD COLUMN %s bigint, ADD COLUMN %s integer", qualified_name, kTxnColumn,
+    spi_run(psprintf("ALTER TABLE %s ADD COLUMN %s bigint, ADD COLUMN %s integer", qualified_name, kTxnColumn,
                      kSeqColumn),
             SPI_OK_UTILITY);
     seal_existing_rows(relid, table_id, qualified_name);
-    execute(psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL, ALTER COLUMN %s SET NOT NULL",
+    spi_run(psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL, ALTER COLUMN %s SET NOT NULL",
                      qualified_name, kTxnColumn, kSeqColumn),
             SPI_OK_UTILITY);
-    execute(
+    spi_run(
         psprintf(
             "CREATE TRIGGER %s BEFORE INSERT ON %s FOR EACH ROW EXECUTE FUNCTION ledger._seal_row('%llu')",
             kRowTrigger, qualified_name, static_cast<unsigned long long>(table_id)),
@@ -203,18 +197,18 @@ extern "C" Datum pgledger_create_ledger_table(PG_FUNCTION_ARGS) {
     // Confirms each row the row trigger hashed was really stored: INSERT ...
     // ON CONFLICT DO NOTHING skips rows after BEFORE triggers ran. The WHEN
     // condition does the work and is false, so no event is ever queued.
-    execute(
+    spi_run(
         psprintf("CREATE TRIGGER %s AFTER INSERT ON %s FOR EACH ROW WHEN (ledger._row_stored(%llu, NEW.%s, "
                  "NEW.%s)) EXECUTE FUNCTION ledger._never_fires()",
                  kStoredTrigger, qualified_name, static_cast<unsigned long long>(table_id), kTxnColumn,
                  kSeqColumn),
         SPI_OK_UTILITY);
-    execute(psprintf("CREATE TRIGGER %s BEFORE UPDATE OR DELETE OR TRUNCATE ON %s FOR EACH STATEMENT EXECUTE "
+    spi_run(psprintf("CREATE TRIGGER %s BEFORE UPDATE OR DELETE OR TRUNCATE ON %s FOR EACH STATEMENT EXECUTE "
                      "FUNCTION ledger._refuse_change()",
                      kGuardTrigger, qualified_name),
             SPI_OK_UTILITY);
     // ALWAYS: session_replication_role = replica must not switch them off.
-    execute(psprintf(
+    spi_run(psprintf(
                 "ALTER TABLE %s ENABLE ALWAYS TRIGGER %s, ENABLE ALWAYS TRIGGER %s, ENABLE ALWAYS TRIGGER %s",
                 qualified_name, kRowTrigger, kStoredTrigger, kGuardTrigger),
             SPI_OK_UTILITY);

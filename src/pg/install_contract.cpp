@@ -58,13 +58,6 @@ void check_contract_name(const char* name) {
     }
 }
 
-void execute(const char* sql, int expected) {
-    const int result = SPI_execute(sql, false, 0);
-    if (result != expected) {
-        elog(ERROR, "pgledger: \"%s\" failed: %s", sql, SPI_result_code_string(result));
-    }
-}
-
 // normalize_checks validates {"table": {"row": fn, "transaction": fn}} and
 // returns it as a jsonb array keyed by ledger table id, as recorded.
 char* normalize_checks(Jsonb* checks) {
@@ -211,7 +204,7 @@ void check_contents(const char* schema) {
         check_deterministic(signature, SPI_getvalue(functions->vals[i], functions->tupdesc, 3), schema_oid);
     }
     for (uint64 i = 0; i < count; ++i) {
-        execute(psprintf("ALTER FUNCTION %s.%s SET search_path = %s, public", quote_identifier(schema),
+        spi_run(psprintf("ALTER FUNCTION %s.%s SET search_path = %s, public", quote_identifier(schema),
                          SPI_getvalue(functions->vals[i], functions->tupdesc, 1), quote_identifier(schema)),
                 SPI_OK_UTILITY);
     }
@@ -287,7 +280,7 @@ extern "C" Datum pgledger_install_contract(PG_FUNCTION_ARGS) {
 
     SPI_connect();
     // One installation at a time; versions are numbered without gaps.
-    execute("LOCK TABLE ledger.contracts IN SHARE ROW EXCLUSIVE MODE", SPI_OK_UTILITY);
+    spi_run("LOCK TABLE ledger.contracts IN SHARE ROW EXCLUSIVE MODE", SPI_OK_UTILITY);
     const char* normalized_checks = normalize_checks(checks);
     Oid name_type[1] = {TEXTOID};
     Datum name_value[1] = {CStringGetTextDatum(name)};
@@ -300,9 +293,9 @@ extern "C" Datum pgledger_install_contract(PG_FUNCTION_ARGS) {
     const int64 contract_id = spi_int64(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, 0);
     const char* schema = contract_schema_name(name, version);
 
-    execute(psprintf("CREATE SCHEMA %s", quote_identifier(schema)), SPI_OK_UTILITY);
+    spi_run(psprintf("CREATE SCHEMA %s", quote_identifier(schema)), SPI_OK_UTILITY);
     // Checks run as the role that inserts, which must reach the functions.
-    execute(psprintf("GRANT USAGE ON SCHEMA %s TO PUBLIC", quote_identifier(schema)), SPI_OK_UTILITY);
+    spi_run(psprintf("GRANT USAGE ON SCHEMA %s TO PUBLIC", quote_identifier(schema)), SPI_OK_UTILITY);
     run_source(schema, source);
     check_contents(schema);
     check_functions(schema, normalized_checks);

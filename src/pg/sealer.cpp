@@ -23,15 +23,8 @@ namespace {
 
 constexpr int kBlockFormatVersion = 1;
 
-void run(const char* sql, int expected) {
-    const int result = SPI_execute(sql, false, 0);
-    if (result != expected) {
-        elog(ERROR, "pgledger: \"%s\" failed: %s", sql, SPI_result_code_string(result));
-    }
-}
-
 void lock_chain() {
-    run("LOCK TABLE ledger.blocks IN EXCLUSIVE MODE", SPI_OK_UTILITY);
+    spi_run("LOCK TABLE ledger.blocks IN EXCLUSIVE MODE", SPI_OK_UTILITY);
 }
 
 ArrayType* contract_ids_in_force(const RecordedContracts& recorded) {
@@ -81,13 +74,13 @@ void ensure_genesis() {
     lock_chain();
     // Only an empty chain gets a genesis: a chain whose genesis was deleted
     // must stay broken for verification to report.
-    run("SELECT 1 FROM ledger.blocks LIMIT 1", SPI_OK_SELECT);
+    spi_run("SELECT 1 FROM ledger.blocks LIMIT 1", SPI_OK_SELECT);
     if (SPI_processed > 0) {
         return;
     }
     // Entries sealed in blocks that are gone mean the chain is missing (or
     // still being restored), not that the ledger is new.
-    run("SELECT count(*) FROM ledger.transactions WHERE block_height IS NOT NULL", SPI_OK_SELECT);
+    spi_run("SELECT count(*) FROM ledger.transactions WHERE block_height IS NOT NULL", SPI_OK_SELECT);
     const int64 orphans = spi_int64(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, 0);
     if (orphans > 0) {
         ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
@@ -114,12 +107,12 @@ int64 seal_pending(int max_entries, uint64* sealed_entries) {
     *sealed_entries = 0;
     // Nothing pending, nothing to do: in particular no genesis for a
     // database whose ledger is about to be restored into it.
-    run("SELECT 1 FROM ledger.transactions WHERE block_height IS NULL LIMIT 1", SPI_OK_SELECT);
+    spi_run("SELECT 1 FROM ledger.transactions WHERE block_height IS NULL LIMIT 1", SPI_OK_SELECT);
     if (SPI_processed == 0) {
         return -1;
     }
     ensure_genesis();
-    run("SELECT height, block_hash FROM ledger.blocks ORDER BY height DESC LIMIT 1", SPI_OK_SELECT);
+    spi_run("SELECT height, block_hash FROM ledger.blocks ORDER BY height DESC LIMIT 1", SPI_OK_SELECT);
     const int64 previous_height = spi_int64(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, 0);
     core::BlockHeader header;
     if (!spi_digest(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, header.previous_hash)) {

@@ -9,6 +9,13 @@ extern "C" {
 
 namespace pgledger::pg {
 
+void spi_run(const char* sql, int expected_result) {
+    const int result = SPI_execute(sql, false, 0);
+    if (result != expected_result) {
+        elog(ERROR, "pgledger: \"%s\" failed: %s", sql, SPI_result_code_string(result));
+    }
+}
+
 bool spi_digest(HeapTuple tuple, TupleDesc descriptor, int column, core::Digest& out) {
     bool is_null = false;
     const Datum value = SPI_getbinval(tuple, descriptor, column, &is_null);

@@ -13,6 +13,9 @@ extern "C" {
 
 namespace pgledger::pg {
 
+// spi_run executes a statement whose outcome is known, and errors on any other.
+void spi_run(const char* sql, int expected_result);
+
 // spi_digest is false when the value is NULL or not exactly 32 bytes.
 bool spi_digest(HeapTuple tuple, TupleDesc descriptor, int column, core::Digest& out);
 int64 spi_int64(HeapTuple tuple, TupleDesc descriptor, int column, int64 if_null);
