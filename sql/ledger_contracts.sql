@@ -94,6 +94,26 @@ $source$, '{"public.withdrawals": {"row": "positive_amount"}}') AS version;
 INSERT INTO withdrawals VALUES ('carol', 0.5);
 SELECT contract_name, version, schema_name FROM ledger.contracts ORDER BY version;
 
+-- Each transaction check attached to a table the transaction wrote to runs.
+SELECT ledger.install_contract('unlucky', $source$
+    CREATE FUNCTION no_unlucky_deposit() RETURNS text LANGUAGE sql AS $$
+        SELECT 'no deposit of 13' FROM public.deposits
+        WHERE amount = 13 AND ledger_transaction_id = ledger.current_transaction_id() LIMIT 1 $$;
+    CREATE FUNCTION no_unlucky_withdrawal() RETURNS text LANGUAGE sql AS $$
+        SELECT 'no withdrawal of 13' FROM public.withdrawals
+        WHERE amount = 13 AND ledger_transaction_id = ledger.current_transaction_id() LIMIT 1 $$;
+$source$, '{"public.deposits": {"transaction": "no_unlucky_deposit"},
+            "public.withdrawals": {"transaction": "no_unlucky_withdrawal"}}') AS version;
+BEGIN;
+INSERT INTO deposits VALUES ('erin', 20);
+INSERT INTO withdrawals VALUES ('erin', 13);
+COMMIT;
+BEGIN;
+INSERT INTO withdrawals VALUES ('erin', 1);
+INSERT INTO deposits VALUES ('erin', 13);
+COMMIT;
+SELECT count(*) AS erin_rows FROM deposits WHERE account = 'erin';
+
 -- The recorded functions cannot change.
 SELECT statement, outcome(statement) FROM (VALUES
     ($$CREATE OR REPLACE FUNCTION contract_no_overdraft_v1.covered() RETURNS text LANGUAGE sql AS 'SELECT NULL::text'$$),

@@ -79,10 +79,11 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- At commit, with the contract's lock held: no asset registered twice, every transfer of this transaction by
--- the owner of the moment and paid in full by its buyer, every payment for a transfer of this transaction.
-CREATE FUNCTION check_registrations() RETURNS text LANGUAGE plpgsql AS $$
-DECLARE bad text;
+-- At commit, with the contract's lock held: no asset registered twice; every transfer of this transaction by the
+-- owner of the moment, at most one per asset, and paid in full by its buyer; every payment for a transfer of this
+-- transaction. One function for all three tables: whichever of them the transaction wrote, all rules are checked.
+CREATE FUNCTION check_transaction_rules() RETURNS text LANGUAGE plpgsql AS $$
+DECLARE t record; p record; n bigint; current_owner name; bad text;
 BEGIN
     SELECT g.asset_id INTO bad FROM public.registrations g
      WHERE g.ledger_transaction_id = ledger.current_transaction_id()
@@ -91,12 +92,6 @@ BEGIN
     IF FOUND THEN
         RETURN format('asset %s is already registered', bad);
     END IF;
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION check_pairing() RETURNS text LANGUAGE plpgsql AS $$
-DECLARE t record; p record; n bigint; current_owner name;
-BEGIN
     FOR t IN SELECT * FROM public.transfers WHERE ledger_transaction_id = ledger.current_transaction_id()
              ORDER BY ledger_sequence_number LOOP
         SELECT count(*) INTO n FROM public.transfers
@@ -129,6 +124,8 @@ BEGIN
     RETURN NULL;
 END $$;
 
-$source$, '{"public.registrations": {"row": "check_registration", "transaction": "check_registrations"},
-            "public.transfers": {"row": "check_transfer", "transaction": "check_pairing"},
-            "public.payments": {"row": "check_payment", "transaction": "check_pairing"}}');
+$source$,
+-- Transactions on the same asset take turns; on different assets they run side by side.
+'{"public.registrations": {"row": "check_registration", "transaction": "check_transaction_rules", "lock": "asset_id"},
+  "public.transfers": {"row": "check_transfer", "transaction": "check_transaction_rules", "lock": "asset_id"},
+  "public.payments": {"row": "check_payment", "transaction": "check_transaction_rules", "lock": "asset_id"}}');

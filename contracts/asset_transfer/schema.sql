@@ -34,3 +34,8 @@ CREATE INDEX ON payments (asset_id);
 SELECT ledger.create_ledger_table('public.registrations');
 SELECT ledger.create_ledger_table('public.transfers');
 SELECT ledger.create_ledger_table('public.payments');
+
+-- The checks find this transaction's rows by ledger_transaction_id (added by create_ledger_table).
+CREATE INDEX ON registrations (ledger_transaction_id);
+CREATE INDEX ON transfers (ledger_transaction_id);
+CREATE INDEX ON payments (ledger_transaction_id);

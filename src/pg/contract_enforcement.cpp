@@ -37,6 +37,10 @@ namespace {
 // Distinguishes the ledger's advisory locks from an application's.
 constexpr uint32 kContractLockTag = 0x70676c64;  // "pgld"
 constexpr int kConflictSlots = 1024;
+// Each lock value a transaction touches holds a slot of the shared lock
+// table until it ends; bounded well below what the default
+// max_locks_per_transaction leaves for everything else.
+constexpr std::size_t kMaxStateLocks = 1000;
 
 struct AttachedContract {
     std::uint64_t contract_id;
@@ -103,7 +107,16 @@ uint32 lock_key_of(const char* contract_name) {
 // lock_contract makes transactions checked by the same contract on the same
 // state take turns: held until the transaction ends, so the next one sees
 // this one's rows. Returns the key, which also names the conflict slot.
-uint32 lock_contract(const AttachedContract& contract, HeapTuple row, TupleDesc descriptor) {
+uint32 lock_contract(const AttachedContract& contract, HeapTuple row, TupleDesc descriptor,
+                     const core::PendingTransaction& transaction) {
+    if (transaction.locks().size() >= kMaxStateLocks) {
+        ereport(ERROR,
+                (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                 errmsg("a transaction may touch at most %zu states checked by contracts", kMaxStateLocks),
+                 errdetail(
+                     "Each distinct value of a contract's lock column is locked until the transaction ends."),
+                 errhint("Load in transactions of fewer rows.")));
+    }
     uint32 state_key = kContractLockTag;
     if (contract.lock_attnum > 0) {
         bool is_null = false;
@@ -261,7 +274,7 @@ void check_row(Relation relation, std::uint64_t table_id, HeapTuple row,
     const Datum row_value = heap_copy_tuple_as_datum(row, RelationGetDescr(relation));
     for (int i = 0; i < attached->count; ++i) {
         AttachedContract& contract = attached->contracts[i];
-        const uint32 lock = lock_contract(contract, row, RelationGetDescr(relation));
+        const uint32 lock = lock_contract(contract, row, RelationGetDescr(relation), transaction);
         call_cpp([&] {
             transaction.note_lock(lock);
             transaction.note_contract(table_id, contract.contract_id);
@@ -302,15 +315,16 @@ void check_transaction(const core::PendingTransaction& transaction) {
     Oid types[2] = {INT8ARRAYOID, INT8ARRAYOID};
     Datum values[2] = {PointerGetDatum(construct_array(ids, id_count, INT8OID, 8, true, TYPALIGN_DOUBLE)),
                        PointerGetDatum(construct_array(tables, id_count, INT8OID, 8, true, TYPALIGN_DOUBLE))};
-    // One row per contract version, with the call of its transaction check
-    // when one is attached to a table the transaction wrote to.
+    // One row per distinct transaction check of the contract versions, for
+    // the tables the transaction wrote to: each runs once.
     const int result = SPI_execute_with_args(
-        "SELECT c.contract_name, c.version, "
-        "(SELECT format('SELECT %I.%I()', c.schema_name, k->>'transaction_check') "
-        "   FROM jsonb_array_elements(c.checks) k, unnest($1, $2) AS noted(contract_id, table_id) "
-        "  WHERE noted.contract_id = c.contract_id AND (k->>'table_id')::bigint = noted.table_id "
-        "    AND k->>'transaction_check' IS NOT NULL LIMIT 1) "
-        "FROM ledger.contracts c WHERE c.contract_id = ANY($1) ORDER BY c.contract_name",
+        "SELECT DISTINCT c.contract_name, c.version, "
+        "CASE WHEN k->>'transaction_check' IS NOT NULL "
+        "  THEN format('SELECT %I.%I()', c.schema_name, k->>'transaction_check') END AS call "
+        "FROM ledger.contracts c, jsonb_array_elements(c.checks) k, unnest($1, $2) AS noted(contract_id, "
+        "table_id) "
+        "WHERE c.contract_id = noted.contract_id AND (k->>'table_id')::bigint = noted.table_id "
+        "ORDER BY 1, 3",
         2, types, values, nullptr, false, 0);
     if (result != SPI_OK_SELECT) {
         elog(ERROR, "pgledger could not read the contracts to check");
