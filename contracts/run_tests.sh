@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs the tests of every shipped contract, each in a database of its own on
 # one throwaway cluster: <contract>/schema.sql, <contract>/install.sql, then
-# <contract>/test.sql (self-checking: it raises an exception on any wrong
-# outcome) and, where present, <contract>/concurrency.sh (truly concurrent
-# sessions; it gets libpq's PGHOST, PGPORT, PGUSER and PGDATABASE, so plain
+# <contract>/test.sql after test_helpers.sql in the same session
+# (self-checking: it raises an exception on any wrong outcome) and, where
+# present, <contract>/concurrency.sh (truly concurrent sessions; it gets libpq's PGHOST, PGPORT, PGUSER and PGDATABASE, so plain
 # psql reaches the contract's database). Arguments name the contracts to
 # run; none runs them all.
 set -euo pipefail
@@ -28,9 +28,10 @@ for contract in "${contracts[@]}"; do
     log="$CLUSTER_DIR/$contract.log"
     # set -e does not apply inside a tested subshell: every step checks itself.
     if (
-        for script in schema.sql install.sql test.sql; do
-            cluster_psql -d "$contract" -f "$dir/$script" || exit 1
-        done
+        cluster_psql -d "$contract" -f "$dir/schema.sql" || exit 1
+        cluster_psql -d "$contract" -f "$dir/install.sql" || exit 1
+        # One session: the shared assertions are session-local functions.
+        cluster_psql -d "$contract" -f "$here/test_helpers.sql" -f "$dir/test.sql" || exit 1
         if [ -x "$dir/concurrency.sh" ]; then
             PGHOST=$CLUSTER_DIR PGPORT=$CLUSTER_PORT PGUSER=postgres PGDATABASE=$contract "$dir/concurrency.sh" || exit 1
         fi

@@ -1,36 +1,7 @@
 -- letter_of_credit: every accepted and every refused path, self-checking.
 \set ON_ERROR_STOP 1
 
-CREATE FUNCTION pg_temp.expect_refusal(statement text, state text, fragment text) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE got_state text; got_message text;
-BEGIN
-    BEGIN
-        EXECUTE statement;
-    EXCEPTION WHEN OTHERS THEN
-        GET STACKED DIAGNOSTICS got_state = RETURNED_SQLSTATE, got_message = MESSAGE_TEXT;
-        IF got_state <> state OR position(fragment IN got_message) = 0 THEN
-            RAISE EXCEPTION 'expected % containing "%", got %: %', state, fragment, got_state, got_message;
-        END IF;
-        RETURN;
-    END;
-    RAISE EXCEPTION 'expected % containing "%", but it succeeded: %', state, fragment, statement;
-END $$;
-
-CREATE FUNCTION pg_temp.assert_refused(got_state text, got_message text, state text, fragment text) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF got_state IS DISTINCT FROM state OR position(fragment IN got_message) = 0 THEN
-        RAISE EXCEPTION 'expected % containing "%", got %: %', state, fragment, got_state, got_message;
-    END IF;
-END $$;
-
-CREATE FUNCTION pg_temp.expect(condition boolean, what text) RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-    IF condition IS NOT TRUE THEN
-        RAISE EXCEPTION 'expected: %', what;
-    END IF;
-END $$;
+-- Assertions: contracts/test_helpers.sql, loaded by run_tests.sh.
 
 -- Parties: two banks, an applicant (the buyer), a beneficiary (the seller), an outsider.
 CREATE ROLE loc_bank;
