@@ -3,9 +3,9 @@
 # one throwaway cluster: <contract>/schema.sql, <contract>/install.sql, then
 # <contract>/test.sql after test_helpers.sql in the same session
 # (self-checking: it raises an exception on any wrong outcome) and, where
-# present, <contract>/concurrency.sh (truly concurrent sessions; it gets libpq's PGHOST, PGPORT, PGUSER and PGDATABASE, so plain
-# psql reaches the contract's database). Arguments name the contracts to
-# run; none runs them all.
+# present, <contract>/concurrency.sh (truly concurrent sessions; it gets
+# libpq's PGHOST, PGPORT, PGUSER and PGDATABASE, so plain psql reaches the
+# contract's database). Arguments name the contracts to run; none runs all.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../tests/lib/cluster.sh"
