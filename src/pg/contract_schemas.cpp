@@ -4,6 +4,7 @@ extern "C" {
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 }
 
@@ -61,6 +62,17 @@ const char* contract_definitions_sql(const char* schema_expression) {
         "'') "
         "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %s)",
         schema_expression);
+}
+
+int pin_definitions_search_path() {
+    const int nest_level = NewGUCNestLevel();
+    (void)set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+                            false);
+    return nest_level;
+}
+
+void unpin_definitions_search_path(int nest_level) {
+    AtEOXact_GUC(true, nest_level);
 }
 
 }  // namespace pgledger::pg

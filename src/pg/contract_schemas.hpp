@@ -20,4 +20,10 @@ bool is_recorded_contract_schema(Oid schema);
 // Installation records this text and verification compares it.
 const char* contract_definitions_sql(const char* schema_expression);
 
+// Function definitions print type names qualified or not depending on the
+// search path, so they are always read with this one: pin before reading,
+// unpin after (an error unpins by ending the transaction).
+int pin_definitions_search_path();
+void unpin_definitions_search_path(int nest_level);
+
 }  // namespace pgledger::pg

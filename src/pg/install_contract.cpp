@@ -302,9 +302,11 @@ extern "C" Datum pgledger_install_contract(PG_FUNCTION_ARGS) {
 
     Oid schema_type[1] = {TEXTOID};
     Datum schema_value[1] = {CStringGetTextDatum(schema)};
-    if (SPI_execute_with_args(psprintf("SELECT %s", contract_definitions_sql("$1")), 1, schema_type,
-                              schema_value, nullptr, false, 0) != SPI_OK_SELECT ||
-        SPI_processed != 1) {
+    const int nest_level = pin_definitions_search_path();
+    const int read = SPI_execute_with_args(psprintf("SELECT %s", contract_definitions_sql("$1")), 1,
+                                           schema_type, schema_value, nullptr, false, 0);
+    unpin_definitions_search_path(nest_level);
+    if (read != SPI_OK_SELECT || SPI_processed != 1) {
         elog(ERROR, "pgledger could not read the contract's definitions");
     }
     const char* definitions = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);

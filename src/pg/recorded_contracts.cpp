@@ -25,7 +25,10 @@ RecordedContracts load_recorded_contracts(bool recompute) {
         recompute
             ? psprintf("c.definitions IS NOT DISTINCT FROM %s", contract_definitions_sql("c.schema_name"))
             : "true");
-    if (SPI_execute(query, true, 0) != SPI_OK_SELECT) {
+    const int nest_level = pin_definitions_search_path();
+    const int read = SPI_execute(query, true, 0);
+    unpin_definitions_search_path(nest_level);
+    if (read != SPI_OK_SELECT) {
         elog(ERROR, "pgledger could not read ledger.contracts");
     }
     RecordedContracts recorded{static_cast<int>(SPI_processed), nullptr};
