@@ -105,6 +105,19 @@ Digest entry_hash(const EntryFields& entry) {
     return sha256(bytes.data(), bytes.size());
 }
 
+Digest value_commitment(const Digest& salt, ValueKind kind, const void* value, std::size_t value_size) {
+    Sha256 hasher;
+    const std::uint8_t header[2] = {kCommitmentPrefix, kEncodingVersion};
+    hasher.update(header, sizeof header);
+    hasher.update(salt.data(), salt.size());
+    hasher.update_byte(static_cast<std::uint8_t>(kind));
+    std::vector<std::uint8_t> length;
+    append_u32(length, checked_length(value_size));
+    hasher.update(length.data(), length.size());
+    hasher.update(value, value_size);
+    return hasher.finish();
+}
+
 Digest contract_source_hash(const ContractSource& contract) {
     std::vector<std::uint8_t> bytes;
     bytes.push_back(kContractPrefix);

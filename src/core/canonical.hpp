@@ -17,15 +17,22 @@ inline constexpr std::uint8_t kRowPrefix = 0x00;
 inline constexpr std::uint8_t kEntryPrefix = 0x02;
 inline constexpr std::uint8_t kBlockPrefix = 0x03;
 inline constexpr std::uint8_t kContractPrefix = 0x04;
+inline constexpr std::uint8_t kCommitmentPrefix = 0x05;
 inline constexpr std::uint8_t kEncodingVersion = 1;
 
 // How a column value was turned into bytes; part of the hashed encoding so
 // that a change of representation can never alias another one.
 enum class ValueKind : std::uint8_t {
-    binary = 'b',    // PostgreSQL's binary send format of the type
-    text = 't',      // the value's characters in UTF-8
-    rendered = 'o',  // the type's output function under pinned settings, UTF-8
+    binary = 'b',      // PostgreSQL's binary send format of the type
+    text = 't',        // the value's characters in UTF-8
+    rendered = 'o',    // the type's output function under pinned settings, UTF-8
+    commitment = 'c',  // a private column: the salted commitment to its value
 };
+
+// value_commitment is what a row hash holds for a private column's value:
+// SHA-256 over the salt and the value's encoding, so the hash proves the
+// value to whoever is shown value and salt, and tells nothing without them.
+Digest value_commitment(const Digest& salt, ValueKind kind, const void* value, std::size_t value_size);
 
 // RowHasher builds the hash of one ledger row. Columns are added in the
 // table's column order; NULL columns are not added at all, so that adding a

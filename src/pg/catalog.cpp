@@ -4,6 +4,7 @@ extern "C" {
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "commands/trigger.h"
+#include "miscadmin.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -72,6 +73,18 @@ bool is_internal_relation(Oid relid) {
 }  // namespace pgledger::pg
 
 namespace pgledger::pg {
+
+SavedUser become_owner_of(Oid relid) {
+    SavedUser saved{InvalidOid, 0};
+    GetUserIdAndSecContext(&saved.user, &saved.security_context);
+    SetUserIdAndSecContext(relation_owner(relid), saved.security_context | SECURITY_LOCAL_USERID_CHANGE |
+                                                      SECURITY_RESTRICTED_OPERATION);
+    return saved;
+}
+
+void restore_user(const SavedUser& saved) {
+    SetUserIdAndSecContext(saved.user, saved.security_context);
+}
 
 Oid relation_owner(Oid relid) {
     HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));

@@ -37,4 +37,15 @@ bool is_ledger_trigger_name(const char* name);
 
 namespace pgledger::pg {
 Oid relation_owner(Oid relid);
+
+// The ledger's own tables are written as their owner, never as the role
+// whose statement caused the write: applications may insert into ledger
+// tables but not touch the ledger's record of them. An error ends the
+// transaction, which restores the user.
+struct SavedUser {
+    Oid user;
+    int security_context;
+};
+SavedUser become_owner_of(Oid relid);
+void restore_user(const SavedUser& saved);
 }  // namespace pgledger::pg

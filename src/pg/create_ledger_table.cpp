@@ -148,7 +148,7 @@ void seal_existing_rows(Oid relid, std::uint64_t table_id, const char* qualified
     rows->table_id = table_id;
     ExistingRows existing{rows, 0};
     Snapshot snapshot = RegisterSnapshot(GetLatestSnapshot());
-    scan_ledger_rows(relation, codec, snapshot, collect_existing_row, &existing);
+    scan_ledger_rows(relation, codec, nullptr, snapshot, collect_existing_row, &existing);
     UnregisterSnapshot(snapshot);
     table_close(relation, NoLock);
     Assert(existing.missing_position == 0);

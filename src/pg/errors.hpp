@@ -16,3 +16,11 @@ extern "C" {
 #define ERRCODE_LEDGER_CONTRACT_ROW_REFUSED MAKE_SQLSTATE('L', 'G', '1', '0', '1')
 // A contract's transaction check refused the transaction at commit.
 #define ERRCODE_LEDGER_CONTRACT_TRANSACTION_REFUSED MAKE_SQLSTATE('L', 'G', '1', '0', '2')
+// A signature does not verify: forged, replayed, or made with another key.
+#define ERRCODE_LEDGER_INVALID_SIGNATURE MAKE_SQLSTATE('L', 'G', '2', '0', '1')
+// The participant is revoked: its keys sign nothing any more.
+#define ERRCODE_LEDGER_PARTICIPANT_REVOKED MAKE_SQLSTATE('L', 'G', '2', '0', '2')
+// The transaction appended rows after a participant signed it.
+#define ERRCODE_LEDGER_CHANGED_AFTER_SIGNING MAKE_SQLSTATE('L', 'G', '2', '0', '3')
+// A statement would show rows or values that row-level security hides.
+#define ERRCODE_LEDGER_VISIBILITY MAKE_SQLSTATE('L', 'G', '2', '0', '4')

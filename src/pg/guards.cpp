@@ -37,7 +37,9 @@ extern "C" {
 
 #include "pg/catalog.hpp"
 #include "pg/contract_schemas.hpp"
+#include "pg/erasure.hpp"
 #include "pg/errors.hpp"
+#include "pg/explain_guard.hpp"
 #include "pg/transaction_log.hpp"
 
 namespace pgledger::pg {
@@ -87,6 +89,9 @@ void check_modify_table(const PlannedStmt* statement, const ModifyTable* modify)
                 if (internal && internal_write_in_progress()) {
                     break;
                 }
+                if (ledger_table && take_erasure_permit(relid)) {
+                    break;
+                }
                 refuse(relid, internal, "UPDATE");
             case CMD_DELETE:
                 refuse(relid, internal, "DELETE");
@@ -122,6 +127,7 @@ void check_plan(const PlannedStmt* statement, const Plan* plan) {
 }
 
 void guard_executor_start(QueryDesc* query, int flags) {
+    refuse_explain_of_hidden_rows(query, flags);
     const PlannedStmt* statement = query->plannedstmt;
     if (statement->commandType != CMD_SELECT || statement->hasModifyingCTE) {
         // Data-modifying statements keep each ModifyTable at the top of
@@ -525,6 +531,10 @@ extern "C" Datum pgledger_refuse_change(PG_FUNCTION_ARGS) {
                         errmsg("ledger._refuse_change() may only be called as a trigger")));
     }
     const auto* data = reinterpret_cast<TriggerData*>(fcinfo->context);
+    if (TRIGGER_FIRED_BY_UPDATE(data->tg_event) &&
+        pgledger::pg::erasure_running(RelationGetRelid(data->tg_relation))) {
+        return PointerGetDatum(nullptr);
+    }
     const char* what = TRIGGER_FIRED_BY_TRUNCATE(data->tg_event) ? "TRUNCATE"
                        : TRIGGER_FIRED_BY_DELETE(data->tg_event) ? "DELETE"
                                                                  : "UPDATE";

@@ -20,6 +20,7 @@ extern "C" {
 #include "pg/catalog.hpp"
 #include "pg/cpp_boundary.hpp"
 #include "pg/errors.hpp"
+#include "pg/private_values.hpp"
 
 namespace pgledger::pg {
 namespace {
@@ -89,8 +90,30 @@ core::RowHasher* row_hasher() {
     return hasher;
 }
 
+// CommitmentTarget diverts a private column's encoding into its commitment,
+// which then enters the row hash in the value's place (unless into_row is
+// false: the commitment alone is wanted). Set only around one add_value.
+struct CommitmentTarget {
+    const core::Digest* salt;
+    core::Digest* commitment;
+    bool into_row;
+};
+CommitmentTarget* commitment_target = nullptr;
+
 void add_column(const ColumnCodec& column, const void* bytes, std::size_t size) {
     core::RowHasher* hasher = row_hasher();
+    if (commitment_target != nullptr) {
+        const CommitmentTarget target = *commitment_target;
+        call_cpp([&] {
+            *target.commitment = core::value_commitment(*target.salt, kind_of(column.method), bytes, size);
+            if (target.into_row) {
+                hasher->add_column(column.ordinal, std::string_view(column.name_utf8, column.name_length),
+                                   core::ValueKind::commitment, target.commitment->data(),
+                                   target.commitment->size());
+            }
+        });
+        return;
+    }
     call_cpp([&] {
         hasher->add_column(column.ordinal, std::string_view(column.name_utf8, column.name_length),
                            kind_of(column.method), bytes, size);
@@ -225,6 +248,24 @@ void forget_codec(Datum, Oid relid) {
 
 }  // namespace
 
+void describe_column(ColumnCodec& column, Oid type, int16 type_length, MemoryContext context,
+                     bool* needs_pinned_settings) {
+    column.base_type = getBaseType(type);
+    column.type_length = type_length;
+    column.method = method_for(column.base_type);
+    Oid function_oid = InvalidOid;
+    bool is_varlena = false;
+    if (column.method == ColumnMethod::send_function) {
+        getTypeBinaryOutputInfo(column.base_type, &function_oid, &is_varlena);
+    } else if (column.method == ColumnMethod::rendered) {
+        getTypeOutputInfo(type, &function_oid, &is_varlena);
+        *needs_pinned_settings = *needs_pinned_settings || !renders_without_settings(column.base_type);
+    }
+    if (OidIsValid(function_oid)) {
+        fmgr_info_cxt(function_oid, &column.function, context);
+    }
+}
+
 RowCodec* build_row_codec(Relation relation, std::uint64_t table_id, MemoryContext context) {
     const TupleDesc descriptor = RelationGetDescr(relation);
     auto* codec = static_cast<RowCodec*>(MemoryContextAllocZero(context, sizeof(RowCodec)));
@@ -232,6 +273,7 @@ RowCodec* build_row_codec(Relation relation, std::uint64_t table_id, MemoryConte
     codec->table_id = table_id;
     codec->columns =
         static_cast<ColumnCodec*>(MemoryContextAllocZero(context, sizeof(ColumnCodec) * descriptor->natts));
+    const NameList private_columns = private_column_names(table_id);
     std::uint32_t ordinal = 0;
     for (int i = 0; i < descriptor->natts; ++i) {
         const Form_pg_attribute attribute = TupleDescAttr(descriptor, i);
@@ -256,21 +298,10 @@ RowCodec* build_row_codec(Relation relation, std::uint64_t table_id, MemoryConte
         column.ordinal = ordinal;
         column.name_utf8 = MemoryContextStrdup(context, pg_server_to_any(name, std::strlen(name), PG_UTF8));
         column.name_length = std::strlen(column.name_utf8);
-        column.base_type = getBaseType(attribute->atttypid);
-        column.type_length = attribute->attlen;
-        column.method = method_for(column.base_type);
-        Oid function_oid = InvalidOid;
-        bool is_varlena = false;
-        if (column.method == ColumnMethod::send_function) {
-            getTypeBinaryOutputInfo(column.base_type, &function_oid, &is_varlena);
-        } else if (column.method == ColumnMethod::rendered) {
-            getTypeOutputInfo(attribute->atttypid, &function_oid, &is_varlena);
-            codec->needs_pinned_settings =
-                codec->needs_pinned_settings || !renders_without_settings(column.base_type);
-        }
-        if (OidIsValid(function_oid)) {
-            fmgr_info_cxt(function_oid, &column.function, context);
-        }
+        describe_column(column, attribute->atttypid, attribute->attlen, context,
+                        &codec->needs_pinned_settings);
+        column.is_private = names_contain(private_columns, name);
+        codec->private_count += column.is_private ? 1 : 0;
     }
     if (codec->txn_attnum == 0 || codec->seq_attnum == 0) {
         ereport(ERROR, (errcode(ERRCODE_LEDGER_PROTECTED_OBJECT),
@@ -319,14 +350,51 @@ RowCodec* row_codec_for(Relation relation, std::uint64_t table_id) {
     return codec;
 }
 
+core::Digest value_commitment_of(const ColumnCodec& column, Datum value, const core::Digest& salt) {
+    core::Digest commitment{};
+    CommitmentTarget target{&salt, &commitment, false};
+    commitment_target = nullptr;
+    const bool pinned =
+        column.method == ColumnMethod::rendered && !renders_without_settings(column.base_type);
+    const int nest_level = pinned ? pin_settings() : 0;
+    commitment_target = &target;
+    add_value(column, value);
+    commitment_target = nullptr;
+    if (pinned) {
+        AtEOXact_GUC(true, nest_level);
+    }
+    return commitment;
+}
+
 core::Digest hash_row(const RowCodec* codec, const Datum* values, const bool* nulls, std::uint64_t txn_id,
-                      std::uint32_t seq) {
+                      std::uint32_t seq, PrivateValue* private_values) {
     core::RowHasher* hasher = row_hasher();
+    commitment_target = nullptr;  // an error may have left the last one set
     call_cpp([&] { hasher->begin(codec->table_id, txn_id, seq); });
     const int nest_level = codec->needs_pinned_settings ? pin_settings() : 0;
     for (int i = 0; i < codec->column_count; ++i) {
         const ColumnCodec& column = codec->columns[i];
         const int index = column.attnum - 1;
+        if (column.is_private) {
+            PrivateValue unknown{};
+            PrivateValue& given = private_values != nullptr ? private_values[i] : unknown;
+            if (!nulls[index]) {
+                // Without its salt a value cannot be committed to; a zero
+                // salt makes sure the row then fails verification.
+                const core::Digest salt = given.salt_known ? given.salt : core::Digest{};
+                CommitmentTarget target{&salt, &given.commitment, true};
+                commitment_target = &target;
+                add_value(column, values[index]);
+                commitment_target = nullptr;
+            } else if (given.erased) {
+                call_cpp([&] {
+                    hasher->add_column(column.ordinal, std::string_view(column.name_utf8, column.name_length),
+                                       core::ValueKind::commitment, given.commitment.data(),
+                                       given.commitment.size());
+                });
+            }
+            continue;
+        }
         if (!nulls[index]) {
             add_value(column, values[index]);
         }

@@ -32,6 +32,18 @@ struct ColumnCodec {
     int16 type_length;
     ColumnMethod method;
     FmgrInfo function;  // send or output function, where the method calls one
+    bool is_private;    // hashed as a salted commitment (ledger.declare_private)
+};
+
+// PrivateValue is what hashing a private column needs besides the value:
+// at insert a fresh salt, from which the commitment is computed; at
+// verification the recorded salt, or for an erased value its recorded
+// commitment.
+struct PrivateValue {
+    bool salt_known;
+    bool erased;
+    core::Digest salt;
+    core::Digest commitment;
 };
 
 struct RowCodec {
@@ -42,6 +54,7 @@ struct RowCodec {
     int column_count;
     ColumnCodec* columns;
     bool needs_pinned_settings;
+    int private_count;
 };
 
 // build_row_codec describes how to encode rows of relation; memory comes
@@ -53,7 +66,17 @@ RowCodec* build_row_codec(Relation relation, std::uint64_t table_id, MemoryConte
 RowCodec* row_codec_for(Relation relation, std::uint64_t table_id);
 
 // hash_row hashes the row's values as stored at the given ledger position.
+// private_values has one element per codec column when the table has
+// private columns (nullptr otherwise); commitments computed are stored in it.
 core::Digest hash_row(const RowCodec* codec, const Datum* values, const bool* nulls, std::uint64_t txn_id,
-                      std::uint32_t seq);
+                      std::uint32_t seq, PrivateValue* private_values);
+
+// value_commitment_of computes the commitment to one value of a column.
+core::Digest value_commitment_of(const ColumnCodec& column, Datum value, const core::Digest& salt);
+
+// describe_column fills a codec column for a value of the given type, as a
+// column of a table would be; memory comes from context.
+void describe_column(ColumnCodec& column, Oid type, int16 type_length, MemoryContext context,
+                     bool* needs_pinned_settings);
 
 }  // namespace pgledger::pg

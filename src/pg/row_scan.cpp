@@ -1,5 +1,7 @@
 #include "pg/row_scan.hpp"
 
+#include "pg/private_values.hpp"
+
 extern "C" {
 #include "access/heapam.h"
 #include "access/htup_details.h"
@@ -11,8 +13,8 @@ extern "C" {
 
 namespace pgledger::pg {
 
-void scan_ledger_rows(Relation relation, const RowCodec* codec, Snapshot snapshot, RowVisitor visit,
-                      void* state) {
+void scan_ledger_rows(Relation relation, const RowCodec* codec, const RecordedSalts* salts, Snapshot snapshot,
+                      RowVisitor visit, void* state) {
     const TupleDesc descriptor = RelationGetDescr(relation);
     Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * descriptor->natts));
     bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * descriptor->natts));
@@ -34,7 +36,14 @@ void scan_ledger_rows(Relation relation, const RowCodec* codec, Snapshot snapsho
             row.txn_id = static_cast<std::uint64_t>(DatumGetInt64(values[txn_index]));
             row.seq = static_cast<std::uint32_t>(DatumGetInt32(values[seq_index]));
         }
-        row.hash = hash_row(codec, values, nulls, row.txn_id, row.seq);
+        PrivateValue* private_values = nullptr;
+        if (codec->private_count > 0) {
+            private_values = static_cast<PrivateValue*>(palloc0(sizeof(PrivateValue) * codec->column_count));
+            if (salts != nullptr && row.has_position) {
+                recorded_private_values(salts, codec, row.txn_id, row.seq, private_values);
+            }
+        }
+        row.hash = hash_row(codec, values, nulls, row.txn_id, row.seq, private_values);
         visit(state, row);
         MemoryContextSwitchTo(caller);
         MemoryContextReset(per_row);

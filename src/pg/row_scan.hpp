@@ -24,9 +24,12 @@ struct ScannedRow {
     core::Digest hash;
 };
 
+struct RecordedSalts;
+
 using RowVisitor = void (*)(void* state, const ScannedRow& row);
 
-void scan_ledger_rows(Relation relation, const RowCodec* codec, Snapshot snapshot, RowVisitor visit,
-                      void* state);
+// salts: the table's recorded salts when it has private columns, else nullptr.
+void scan_ledger_rows(Relation relation, const RowCodec* codec, const RecordedSalts* salts, Snapshot snapshot,
+                      RowVisitor visit, void* state);
 
 }  // namespace pgledger::pg

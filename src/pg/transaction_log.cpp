@@ -28,7 +28,9 @@ extern "C" {
 #include "pg/cpp_boundary.hpp"
 #include "pg/errors.hpp"
 #include "pg/datum_conversion.hpp"
+#include "pg/private_values.hpp"
 #include "pg/row_codec.hpp"
+#include "pg/signatures.hpp"
 
 namespace pgledger::pg {
 namespace {
@@ -138,13 +140,11 @@ void write_entries() {
     // Transaction checks run as the committing role, after every deferred
     // trigger, so they see the transaction as it will commit.
     check_transaction(transaction);
-    Oid saved_user = InvalidOid;
-    int saved_context = 0;
-    GetUserIdAndSecContext(&saved_user, &saved_context);
     // Written as the ledger's owner: applications may insert into ledger
     // tables but never write the ledger's own record of what they inserted.
-    SetUserIdAndSecContext(relation_owner(entries_table),
-                           saved_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+    const SavedUser committer = become_owner_of(entries_table);
+    // As the owner too: the committing role may not read the signatures.
+    recheck_signatures(transaction);
     for (const auto& table : transaction.tables()) {
         auto* rows =
             static_cast<core::SealedRowHash*>(palloc(sizeof(core::SealedRowHash) * (table.rows.size() + 1)));
@@ -160,7 +160,7 @@ void write_entries() {
     }
     SPI_finish();
     PopActiveSnapshot();
-    SetUserIdAndSecContext(saved_user, saved_context);
+    restore_user(committer);
 }
 
 void on_transaction_event(XactEvent event, void*) {
@@ -199,6 +199,10 @@ void on_subtransaction_event(SubXactEvent event, SubTransactionId subtransaction
 }
 
 }  // namespace
+
+const core::PendingTransaction* current_pending_transaction() {
+    return pending != nullptr && pending->active() ? pending : nullptr;
+}
 
 bool internal_write_in_progress() {
     return internal_write_depth > 0;
@@ -256,7 +260,15 @@ extern "C" Datum pgledger_seal_row(PG_FUNCTION_ARGS) {
     HeapTuple stored = heap_form_tuple(descriptor, values, nulls);
     stored->t_tableOid = data->tg_trigtuple->t_tableOid;
     check_row(relation, table_id, stored, transaction);
-    const pgledger::core::Digest hash = hash_row(codec, values, nulls, txn_id, seq);
+    PrivateValue* private_values = nullptr;
+    if (codec->private_count > 0) {
+        private_values = static_cast<PrivateValue*>(palloc0(sizeof(PrivateValue) * codec->column_count));
+        draw_salts(codec, nulls, private_values);
+    }
+    const pgledger::core::Digest hash = hash_row(codec, values, nulls, txn_id, seq, private_values);
+    if (private_values != nullptr) {
+        record_salts(codec, nulls, private_values, txn_id, seq);
+    }
     call_cpp([&] { transaction.add_row(table_id, seq, hash, GetCurrentSubTransactionId()); });
     return PointerGetDatum(stored);
 }

@@ -16,6 +16,10 @@ void record_entry(std::uint64_t txn_id, std::uint64_t table_id, const core::Seal
                   std::size_t count, const char* committed_by, const std::uint64_t* contract_ids,
                   std::size_t contract_count);
 
+// current_pending_transaction: what this transaction appended so far, or
+// nullptr if it appended nothing.
+const core::PendingTransaction* current_pending_transaction();
+
 void register_transaction_callbacks();
 
 // InternalWrite marks the ledger's own writes to its tables, which the

@@ -24,6 +24,8 @@ extern "C" {
 #include "pg/cpp_boundary.hpp"
 #include "pg/datum_conversion.hpp"
 #include "pg/row_codec.hpp"
+#include "pg/erasure.hpp"
+#include "pg/private_values.hpp"
 #include "pg/row_scan.hpp"
 #include "pg/recorded_contracts.hpp"
 #include "pg/spi_values.hpp"
@@ -181,9 +183,26 @@ void verify_table(core::Verifier* verifier, const LedgerTable& table) {
                            static_cast<unsigned long long>(trigger_table_id)));
     }
     const RowCodec* codec = build_row_codec(relation, table.table_id, CurrentMemoryContext);
+    const RecordedSalts* salts = codec->private_count > 0 ? load_recorded_salts(codec) : nullptr;
     RowFeed feed{verifier, table.table_id};
-    scan_ledger_rows(relation, codec, GetActiveSnapshot(), feed_row, &feed);
+    scan_ledger_rows(relation, codec, salts, GetActiveSnapshot(), feed_row, &feed);
     table_close(relation, AccessShareLock);
+}
+
+// Notes of a table: erased private values, reported with ok = true.
+struct TableNotes {
+    core::Verifier* verifier;
+    std::uint64_t table_id;
+    List* notes;
+};
+
+void note_erasure(void* state, bool recorded, const char* text) {
+    auto* table = static_cast<TableNotes*>(state);
+    if (recorded) {
+        table->notes = lappend(table->notes, const_cast<char*>(text));
+    } else {
+        add_problem(table->verifier, table->table_id, text);
+    }
 }
 
 void emit(Tuplestorestate* store, TupleDesc descriptor, Oid relid, const core::TableSummary& summary, bool ok,
@@ -238,8 +257,11 @@ extern "C" Datum pgledger_verify(PG_FUNCTION_ARGS) {
     }
     load_entries(verifier, contracts,
                  construct_array(scope_ids, table_count, INT8OID, 8, true, TYPALIGN_DOUBLE));
+    auto* notes = static_cast<TableNotes*>(palloc0(sizeof(TableNotes) * (table_count + 1)));
     for (int i = 0; i < table_count; ++i) {
         verify_table(verifier, tables[i]);
+        notes[i] = TableNotes{verifier, tables[i].table_id, NIL};
+        report_erasures(tables[i].table_id, note_erasure, &notes[i]);
     }
     call_cpp([&] { verifier->finish(); });
 
@@ -269,6 +291,11 @@ extern "C" Datum pgledger_verify(PG_FUNCTION_ARGS) {
         }
         if (table_ok) {
             emit(result->setResult, result->setDesc, tables[t].relid, summary, true, nullptr);
+        }
+        ListCell* cell = nullptr;
+        foreach (cell, notes[t].notes) {
+            emit(result->setResult, result->setDesc, tables[t].relid, summary, true,
+                 static_cast<const char*>(lfirst(cell)));
         }
     }
     SPI_finish();
