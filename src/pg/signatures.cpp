@@ -11,6 +11,7 @@ extern "C" {
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -99,11 +100,18 @@ const char* participant_argument(text* value) {
     return name;
 }
 
+// Signed messages hash participant names as UTF-8, whatever the database's
+// encoding, so that clients compute the same bytes.
+const char* utf8_name(const char* participant) {
+    return pg_server_to_any(participant, static_cast<int>(std::strlen(participant)), PG_UTF8);
+}
+
 // pending_digest covers what the current transaction appended so far,
 // without the signatures it carries.
 core::Digest pending_digest(const core::LedgerId& id, const core::PendingTransaction& transaction,
                             const char* participant) {
     const std::uint64_t excluded = signatures_table_id();
+    const char* name = utf8_name(participant);
     const auto digest = call_cpp([&] {
         std::vector<core::SignedTableRows> tables;
         for (const auto& table : transaction.tables()) {
@@ -114,8 +122,8 @@ core::Digest pending_digest(const core::LedgerId& id, const core::PendingTransac
         }
         // Not one expression: the vector is moved into the digest call.
         const bool appended = !tables.empty();
-        return std::make_pair(appended, core::transaction_signing_digest(id, transaction.txn_id(),
-                                                                         participant, std::move(tables)));
+        return std::make_pair(
+            appended, core::transaction_signing_digest(id, transaction.txn_id(), name, std::move(tables)));
     });
     if (!digest.first) {
         ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -270,8 +278,9 @@ extern "C" Datum pgledger_key_digest(PG_FUNCTION_ARGS) {
     ensure_genesis();
     const core::LedgerId id = ledger_id();
     SPI_finish();
-    const core::Digest digest = call_cpp(
-        [&] { return core::key_event_digest(id, participant, static_cast<std::uint32_t>(version), key); });
+    const char* name = utf8_name(participant);
+    const core::Digest digest =
+        call_cpp([&] { return core::key_event_digest(id, name, static_cast<std::uint32_t>(version), key); });
     PG_RETURN_BYTEA_P(digest_to_bytea(digest));
 }
 
@@ -325,8 +334,9 @@ extern "C" Datum pgledger_recorded_transaction_digest(PG_FUNCTION_ARGS) {
     if (!well_formed) {
         PG_RETURN_NULL();
     }
+    const char* name = utf8_name(participant);
     const core::Digest digest = call_cpp([&] {
-        return core::transaction_signing_digest(id, static_cast<std::uint64_t>(transaction_id), participant,
+        return core::transaction_signing_digest(id, static_cast<std::uint64_t>(transaction_id), name,
                                                 *tables);
     });
     PG_RETURN_BYTEA_P(digest_to_bytea(digest));
