@@ -198,6 +198,45 @@ TEST(RowHasher, ValueCannotImitateAFollowingColumn) {
     EXPECT_NE(hash_row(two_columns), hash_row(one_column));
 }
 
+TEST(ValueCommitment, MatchesHandAssembledEncoding) {
+    const Digest salt = filled_digest(0x5a);
+    Bytes bytes = {0x05, 0x01};
+    put_digest(bytes, salt);
+    bytes.push_back('b');
+    put_u32(bytes, 2);
+    put_bytes(bytes, std::string("\x05\xdc", 2));
+    EXPECT_EQ(value_commitment(salt, ValueKind::binary, "\x05\xdc", 2), reference_sha256(bytes));
+}
+
+TEST(ValueCommitment, SaltKindAndValueEachChangeIt) {
+    const Digest salt = filled_digest(0x5a);
+    const Digest base = value_commitment(salt, ValueKind::binary, "1500", 4);
+    EXPECT_NE(value_commitment(filled_digest(0x5b), ValueKind::binary, "1500", 4), base);
+    EXPECT_NE(value_commitment(salt, ValueKind::text, "1500", 4), base);
+    EXPECT_NE(value_commitment(salt, ValueKind::binary, "1501", 4), base);
+    EXPECT_NE(value_commitment(salt, ValueKind::binary, "150", 3), base);
+}
+
+// A private column enters the row hash as its commitment, with kind 'c': the
+// row hash never depends on the value except through the salted commitment.
+TEST(ValueCommitment, EntersTheRowHashInPlaceOfTheValue) {
+    const Digest commitment = value_commitment(filled_digest(1), ValueKind::binary, "1500", 4);
+    RowHasher hasher;
+    hasher.begin(7, 1234, 3);
+    hasher.add_column(2, "amount", ValueKind::commitment, commitment.data(), commitment.size());
+    Bytes bytes = {0x00, 0x01};
+    put_u64(bytes, 7);
+    put_u64(bytes, 1234);
+    put_u32(bytes, 3);
+    put_u32(bytes, 2);
+    put_u32(bytes, 6);
+    put_bytes(bytes, "amount");
+    bytes.push_back('c');
+    put_u32(bytes, 32);
+    put_digest(bytes, commitment);
+    EXPECT_EQ(hasher.finish(), reference_sha256(bytes));
+}
+
 TEST(EntryHash, MatchesHandAssembledEncoding) {
     EntryFields entry;
     entry.txn_id = 0x1122334455667788ULL;
