@@ -1,6 +1,7 @@
 #include "core/ed25519.hpp"
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -104,13 +105,17 @@ std::optional<Ed25519PrivateKey> ed25519_private_key_from_pem(const std::string&
     if (!bio) {
         return std::nullopt;
     }
-    const Key key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+    // An encrypted key is refused, not prompted for: OpenSSL's default
+    // would read a passphrase from the terminal or stdin.
+    const auto refuse_passphrase = [](char*, int, int, void*) { return -1; };
+    const Key key(PEM_read_bio_PrivateKey(bio.get(), nullptr, refuse_passphrase, nullptr));
     if (!key || EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_ED25519) {
         return std::nullopt;
     }
-    Ed25519PrivateKey out{};
-    std::size_t length = out.size();
-    if (EVP_PKEY_get_raw_private_key(key.get(), out.data(), &length) != 1 || length != out.size()) {
+    std::optional<Ed25519PrivateKey> out(Ed25519PrivateKey{});
+    std::size_t length = out->size();
+    if (EVP_PKEY_get_raw_private_key(key.get(), out->data(), &length) != 1 || length != out->size()) {
+        OPENSSL_cleanse(out->data(), out->size());
         return std::nullopt;
     }
     return out;

@@ -30,7 +30,10 @@ Ed25519Signature ed25519_sign(const Ed25519PrivateKey& private_key, const std::u
 bool ed25519_verify(const Ed25519PublicKey& key, const std::uint8_t* message, std::size_t size,
                     const Ed25519Signature& signature);
 
-// PEM (PKCS#8) files as written by `openssl genpkey -algorithm ed25519`.
+// Private keys, the PEM text holding one and generated key pairs are
+// secrets: callers wipe them (OPENSSL_cleanse) when done.
+// PEM (PKCS#8) files as written by `openssl genpkey -algorithm ed25519`;
+// an encrypted PEM is refused (nullopt), never prompted for.
 std::string ed25519_private_key_to_pem(const Ed25519PrivateKey& private_key);
 std::optional<Ed25519PrivateKey> ed25519_private_key_from_pem(const std::string& pem);
 

@@ -25,7 +25,8 @@ struct SignedTableRows {
 
 // transaction_signing_digest binds a participant's signature to one ledger
 // transaction and exactly the rows it appended: tables in ascending id,
-// rows in ascending sequence number.
+// rows in ascending sequence number. Table ids are distinct, and so are the
+// sequence numbers of a transaction's rows, as a ledger transaction has them.
 Digest transaction_signing_digest(const LedgerId& ledger_id, std::uint64_t transaction_id,
                                   std::string_view participant, std::vector<SignedTableRows> tables);
 
