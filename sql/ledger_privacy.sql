@@ -2,6 +2,8 @@
 -- meet without holding a private key (signed paths are in tests/e2e).
 CREATE ROLE regress_acme LOGIN;
 CREATE ROLE regress_other LOGIN;
+CREATE TABLE deals_signed (id int);
+SELECT ledger.create_ledger_table('deals_signed');
 
 -- No participant exists yet.
 SELECT count(*) AS participants FROM ledger.participants();
@@ -21,6 +23,15 @@ SELECT statement, outcome(statement) FROM (VALUES
     ('SELECT ledger.sign_transaction(''acme'', ''\x' || repeat('00', 64) || ''')'),
     ('SELECT ledger.sign_transaction(''acme'', ''\x00'')')
 ) AS t(statement);
+-- A transaction that must be signed and is not cannot commit.
+SET ledger.required_signers = 'acme';
+BEGIN;
+INSERT INTO deals_signed VALUES (1);
+COMMIT;
+SELECT count(*) AS unsigned_rows_committed FROM deals_signed;
+RESET ledger.required_signers;
+INSERT INTO deals_signed VALUES (2);
+SELECT outcome('SELECT ledger.create_participant(''a,b'', ''regress_acme'', ''\x' || repeat('01', 32) || ''', ''\x' || repeat('00', 64) || ''')');
 SELECT ledger.ed25519_verify(('\x' || repeat('00', 32))::bytea, '\x', ('\x' || repeat('00', 64))::bytea) AS zero_signature_verifies;
 SELECT ledger.signed_by('acme') AS signed_outside_a_transaction;
 SELECT count(*) AS verified_signatures FROM ledger.verify_signatures();

@@ -290,6 +290,12 @@ $$;
 CREATE FUNCTION ledger.create_participant(participant text, member_role regrole, public_key bytea, proof bytea)
     RETURNS void LANGUAGE plpgsql STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    -- Names travel in comma-separated lists (ledger.required_signers).
+    IF participant !~ '^[^\s,"]([^,"]*[^\s,"])?$' THEN
+        RAISE EXCEPTION 'invalid participant name "%"', participant
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A participant name has no comma or double quote and no leading or trailing space.';
+    END IF;
     PERFORM ledger._ensure_identity_tables();
     PERFORM pg_advisory_xact_lock(hashtextextended('pgledger participant ' || participant, 0));
     IF EXISTS (SELECT 1 FROM ledger_identity.participant_keys k WHERE k.participant = create_participant.participant) THEN

@@ -22,5 +22,7 @@ extern "C" {
 #define ERRCODE_LEDGER_PARTICIPANT_REVOKED MAKE_SQLSTATE('L', 'G', '2', '0', '2')
 // The transaction appended rows after a participant signed it.
 #define ERRCODE_LEDGER_CHANGED_AFTER_SIGNING MAKE_SQLSTATE('L', 'G', '2', '0', '3')
+// ledger.required_signers names a participant that did not sign.
+#define ERRCODE_LEDGER_SIGNATURE_REQUIRED MAKE_SQLSTATE('L', 'G', '2', '0', '5')
 // A statement would show rows or values that row-level security hides.
 #define ERRCODE_LEDGER_VISIBILITY MAKE_SQLSTATE('L', 'G', '2', '0', '4')

@@ -15,6 +15,7 @@ namespace pgledger::pg {
 int block_interval_ms = 1000;
 int max_block_entries = 10000;
 char* sealed_databases = nullptr;
+char* required_signers = nullptr;
 
 void define_settings() {
     DefineCustomIntVariable("ledger.block_interval", "Longest time from a commit until its block is sealed.",
@@ -24,6 +25,12 @@ void define_settings() {
     DefineCustomIntVariable("ledger.max_block_entries", "Most transaction entries sealed into one block.",
                             "More pending entries are sealed into further blocks in the same round.",
                             &max_block_entries, 10000, 1, 1000000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+    DefineCustomStringVariable(
+        "ledger.required_signers",
+        "Participants whose signature every transaction appending ledger rows must carry.",
+        "A comma-separated list of participant names; a commit without one of their "
+        "signatures is refused. Empty: no signature is required.",
+        &required_signers, "", PGC_USERSET, GUC_LIST_INPUT, nullptr, nullptr, nullptr);
     // A postmaster setting can only be defined while the server preloads
     // the library; loaded later, the library refuses to install anyway.
     if (process_shared_preload_libraries_in_progress) {

@@ -13,6 +13,7 @@ extern "C" {
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/varlena.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 }
@@ -27,6 +28,7 @@ extern "C" {
 #include "pg/datum_conversion.hpp"
 #include "pg/errors.hpp"
 #include "pg/sealer.hpp"
+#include "pg/settings.hpp"
 #include "pg/spi_values.hpp"
 #include "pg/transaction_log.hpp"
 
@@ -191,7 +193,45 @@ CurrentKey current_key(const char* participant) {
 
 }  // namespace
 
+void require_signers(const core::PendingTransaction& transaction) {
+    if (required_signers == nullptr || required_signers[0] == '\0') {
+        return;
+    }
+    List* names = nullptr;
+    if (!SplitGUCList(pstrdup(required_signers), ',', &names)) {
+        ereport(ERROR,
+                (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("ledger.required_signers is malformed"),
+                 errhint("Give a comma-separated list of participant names.")));
+    }
+    const bool has_signatures = OidIsValid(get_namespace_oid(kIdentitySchema, true));
+    ListCell* cell = nullptr;
+    foreach (cell, names) {
+        const char* participant = static_cast<const char*>(lfirst(cell));
+        bool signed_here = false;
+        if (has_signatures) {
+            Oid types[2] = {INT8OID, TEXTOID};
+            Datum values[2] = {Int64GetDatum(static_cast<int64>(transaction.txn_id())),
+                               CStringGetTextDatum(participant)};
+            if (SPI_execute_with_args(
+                    "SELECT 1 FROM ledger_identity.transaction_signatures WHERE transaction_id "
+                    "= $1 AND participant = $2",
+                    2, types, values, nullptr, false, 1) != SPI_OK_SELECT) {
+                elog(ERROR, "pgledger could not read the signatures of this transaction");
+            }
+            signed_here = SPI_processed > 0;
+        }
+        if (!signed_here) {
+            ereport(ERROR, (errcode(ERRCODE_LEDGER_SIGNATURE_REQUIRED),
+                            errmsg("this transaction must be signed by participant \"%s\"", participant),
+                            errdetail("ledger.required_signers is \"%s\".", required_signers),
+                            errhint("Call ledger.sign_transaction() as the transaction's last step, before "
+                                    "COMMIT.")));
+        }
+    }
+}
+
 void recheck_signatures(const core::PendingTransaction& transaction) {
+    require_signers(transaction);
     const std::uint64_t signatures = signatures_table_id();
     bool signed_here = false;
     for (const auto& table : transaction.tables()) {

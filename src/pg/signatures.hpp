@@ -7,7 +7,8 @@
 namespace pgledger::pg {
 
 // recheck_signatures refuses the commit if the transaction appended rows
-// after any of its signatures was given. Requires SPI.
+// after any of its signatures was given, or lacks the signature of a
+// participant that ledger.required_signers names. Requires SPI.
 void recheck_signatures(const core::PendingTransaction& transaction);
 
 }  // namespace pgledger::pg
