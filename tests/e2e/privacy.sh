@@ -188,6 +188,25 @@ true|row (transaction ${position%,*}, sequence ${position#*,}): the private valu
     fail "the erasure is not recorded in the ledger"
 as_fails postgres LG001 "UPDATE apps.trade SET amount = NULL WHERE id = 3"
 
+# pg_dump / pg_restore keeps participants, signatures' tables, policies, salts and erasures.
+dump="$KEYS/ledger.dump"
+pg_dump -Fc -h "$CLUSTER_DIR" -p "$CLUSTER_PORT" -U postgres -f "$dump" "$CLUSTER_DB" || fail "pg_dump failed"
+cluster_psql -d postgres -qc "CREATE DATABASE ledgerrestore" > /dev/null
+pg_restore --exit-on-error -h "$CLUSTER_DIR" -p "$CLUSTER_PORT" -U postgres -d ledgerrestore "$dump" \
+    > "$KEYS/restore.log" 2>&1 || fail "pg_restore failed: $(cat "$KEYS/restore.log")"
+restored() { cluster_psql -d ledgerrestore -U "$1" -At -c "$2"; }
+[ "$(restored postgres "SELECT string_agg(coalesce(problem, 'ok'), ';' ORDER BY problem NULLS FIRST) FROM ledger.verify() WHERE table_name::text = 'apps.trade'")" = \
+  "ok;row (transaction ${position%,*}, sequence ${position#*,}): the private value of column \"amount\" was erased; its commitment still verifies" ] ||
+    fail "the restored ledger does not verify with its erasure"
+[ -z "$(restored postgres "SELECT problem FROM ledger.verify() WHERE NOT ok")" ] || fail "the restored ledger has problems"
+[ "$(restored postgres "SELECT count(*) FILTER (WHERE ok) || '/' || count(*) FROM ledger.verify_signatures()")" = 3/3 ] ||
+    fail "the restored participants' key events do not verify"
+[ "$(restored globex_app "SELECT string_agg(id::text, ',' ORDER BY id) FROM apps.trade")" = "1,2" ] ||
+    fail "visibility is not restored"
+position3=$(sql "SELECT ledger_transaction_id || ',' || ledger_sequence_number FROM apps.trade WHERE id = 3")
+[ "$(restored acme_app "SELECT ledger.reveal('apps.trade', ${position3%,*}, ${position3#*,}, 'amount')->>'commitment_matches'")" = true ] ||
+    fail "a private value cannot be revealed in the restored database"
+
 # A salt destroyed behind the ledger, with the value, is tampering, not an erasure.
 tamper "UPDATE ledger.private_salts SET salt = NULL, erased_at = now()
          WHERE (transaction_id, sequence_number) =
