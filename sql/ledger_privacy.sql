@@ -69,6 +69,8 @@ SELECT statement, outcome(statement) FROM (VALUES
     ('SELECT ledger.reveal(''deals'', (SELECT ledger_transaction_id FROM deals WHERE id = 1), 1, ''qty'')'),
     ('SELECT ledger.reveal(''deals'', (SELECT ledger_transaction_id FROM deals WHERE id = 2), 2, ''amount'')'),
     ('SELECT ledger.reveal(''deals'', 0, 1, ''amount'')'),
+    ('SELECT ledger.reveal(0, 1, 1, ''amount'')'),
+    ('SELECT ledger.reveal(''pg_class'', 1, 1, ''relname'')'),
     ('SELECT ledger.commitment(1500::numeric, ''\x00'')'),
     ('SELECT ledger.commitment(''1500'', ''\x' || repeat('00', 32) || ''')'),
     ('SELECT ledger.erase_private(''deals'', 0, 1, ''amount'', ''no such row'')'),

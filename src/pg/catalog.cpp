@@ -1,6 +1,7 @@
 #include "pg/catalog.hpp"
 
 extern "C" {
+#include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "commands/trigger.h"
@@ -49,6 +50,26 @@ std::uint64_t ledger_table_id(Relation relation) {
         return 0;
     }
     return std::strtoull(trigger->tgargs[0], nullptr, 10);
+}
+
+Relation open_ledger_table(Oid relid, LOCKMODE lock, std::uint64_t* table_id, const char* hint) {
+    const char kind = get_rel_relkind(relid);
+    if (kind == '\0') {
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                        errmsg("relation with OID %u does not exist", relid), errhint("%s", hint)));
+    }
+    if (kind != RELKIND_RELATION) {
+        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+                        errmsg("\"%s\" is not a ledger table", get_rel_name(relid)), errhint("%s", hint)));
+    }
+    Relation relation = table_open(relid, lock);
+    *table_id = ledger_table_id(relation);
+    if (*table_id == 0) {
+        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+                        errmsg("\"%s\" is not a ledger table", RelationGetRelationName(relation)),
+                        errhint("%s", hint)));
+    }
+    return relation;
 }
 
 bool is_ledger_table(Oid relid) {

@@ -4,6 +4,7 @@
 
 extern "C" {
 #include "postgres.h"
+#include "storage/lockdefs.h"
 #include "utils/relcache.h"
 }
 
@@ -29,6 +30,9 @@ Oid ledger_relation(const char* name);
 // table_id is the trigger's argument (0 if not a ledger table).
 bool is_ledger_table(Oid relid);
 std::uint64_t ledger_table_id(Relation relation);
+// open_ledger_table opens a ledger table named by the caller and returns its
+// ledger id, or errors (with the hint) if relid is no ledger table.
+Relation open_ledger_table(Oid relid, LOCKMODE lock, std::uint64_t* table_id, const char* hint);
 // is_internal_relation: one of the ledger's own tables or sequences.
 bool is_internal_relation(Oid relid);
 bool is_ledger_trigger_name(const char* name);

@@ -90,13 +90,9 @@ extern "C" Datum pgledger_erase_private(PG_FUNCTION_ARGS) {
     const int32 sequence_number = PG_GETARG_INT32(2);
     const char* column_name = NameStr(*PG_GETARG_NAME(3));
     const char* reason = text_to_cstring(PG_GETARG_TEXT_PP(4));
-    Relation relation = table_open(relid, RowExclusiveLock);
-    const std::uint64_t table_id = ledger_table_id(relation);
-    if (table_id == 0) {
-        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
-                        errmsg("\"%s\" is not a ledger table", RelationGetRelationName(relation)),
-                        errhint("Only private values of ledger tables are erased this way.")));
-    }
+    std::uint64_t table_id = 0;
+    Relation relation = open_ledger_table(relid, RowExclusiveLock, &table_id,
+                                          "Only private values of ledger tables are erased this way.");
     if (!pg_class_ownercheck(relid, GetUserId())) {
         aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, RelationGetRelationName(relation));
     }

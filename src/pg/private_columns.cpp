@@ -31,14 +31,10 @@ namespace pgledger::pg {
 namespace {
 
 std::uint64_t ledger_table_or_error(Oid relid) {
-    Relation relation = table_open(relid, AccessShareLock);
-    const std::uint64_t table_id = ledger_table_id(relation);
+    std::uint64_t table_id = 0;
+    Relation relation =
+        open_ledger_table(relid, AccessShareLock, &table_id, "ledger.create_ledger_table() makes one.");
     table_close(relation, NoLock);
-    if (table_id == 0) {
-        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
-                        errmsg("\"%s\" is not a ledger table", get_rel_name(relid)),
-                        errhint("ledger.create_ledger_table() makes one.")));
-    }
     return table_id;
 }
 
@@ -95,13 +91,9 @@ extern "C" Datum pgledger_declare_private(PG_FUNCTION_ARGS) {
     const char* column_name = NameStr(*PG_GETARG_NAME(1));
     // Blocks inserts until this transaction ends, so that no row is hashed
     // with the column in the clear once the declaration commits.
-    Relation relation = table_open(relid, ShareLock);
-    const std::uint64_t table_id = ledger_table_id(relation);
-    if (table_id == 0) {
-        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
-                        errmsg("\"%s\" is not a ledger table", RelationGetRelationName(relation)),
-                        errhint("ledger.create_ledger_table() makes one.")));
-    }
+    std::uint64_t table_id = 0;
+    Relation relation =
+        open_ledger_table(relid, ShareLock, &table_id, "ledger.create_ledger_table() makes one.");
     if (!pg_class_ownercheck(relid, GetUserId())) {
         aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, RelationGetRelationName(relation));
     }
