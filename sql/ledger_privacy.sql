@@ -23,6 +23,16 @@ SELECT statement, outcome(statement) FROM (VALUES
     ('SELECT ledger.sign_transaction(''acme'', ''\x' || repeat('00', 64) || ''')'),
     ('SELECT ledger.sign_transaction(''acme'', ''\x00'')')
 ) AS t(statement);
+-- A namesake schema made by someone else is never trusted as the participant registry.
+CREATE SCHEMA ledger_identity AUTHORIZATION regress_other;
+CREATE TABLE ledger_identity.participant_keys (participant text, member_role text, key_version int,
+    event text, public_key bytea, proof bytea);
+INSERT INTO ledger_identity.participant_keys VALUES ('acme', 'regress_other', 1, 'create', '\x00', NULL);
+SELECT count(*) AS trusted_participants FROM ledger.participants();
+SELECT outcome('SELECT ledger.create_participant(''acme'', ''regress_acme'', ''\x' || repeat('01', 32) || ''', ''\x' || repeat('00', 64) || ''')');
+SELECT outcome('SELECT ledger.rotate_key(''acme'', ''\x' || repeat('01', 32) || ''', ''\x' || repeat('00', 64) || ''')');
+DROP SCHEMA ledger_identity CASCADE;
+
 -- A transaction that must be signed and is not cannot commit.
 SET ledger.required_signers = 'acme';
 BEGIN;

@@ -168,15 +168,37 @@ CREATE FUNCTION ledger._recorded_transaction_digest(transaction_id bigint, parti
     LANGUAGE c STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'pgledger_recorded_transaction_digest';
 
+-- _ledger_schema_ready: the schema exists, belongs to the ledger's owner, and
+-- the named tables in it are registered ledger tables. A schema of that name
+-- made by anyone else is never trusted: its tables could say anything.
+CREATE FUNCTION ledger._ledger_schema_ready(schema_name name, table_names text[]) RETURNS boolean
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_namespace n
+                   WHERE n.nspname = schema_name
+                     AND n.nspowner = (SELECT c.relowner FROM pg_class c WHERE c.oid = 'ledger.tables'::regclass))
+       AND (SELECT count(*) FROM ledger.tables t
+            WHERE t.relation IN (SELECT to_regclass(quote_ident(schema_name) || '.' || quote_ident(n))
+                                 FROM unnest(table_names) n)) = cardinality(table_names)
+$$;
+
+CREATE FUNCTION ledger._identity_ready() RETURNS boolean
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT ledger._ledger_schema_ready('ledger_identity', ARRAY['participant_keys', 'transaction_signatures'])
+$$;
+
 CREATE FUNCTION ledger._ensure_identity_tables() RETURNS void
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     -- Two sessions creating the first participants at once create the tables once.
     PERFORM pg_advisory_xact_lock(7400355372690372608);
-    IF to_regclass('ledger_identity.participant_keys') IS NOT NULL THEN
+    IF ledger._identity_ready() THEN
         RETURN;
     END IF;
-    CREATE SCHEMA IF NOT EXISTS ledger_identity;
+    IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'ledger_identity') THEN
+        RAISE EXCEPTION 'schema "ledger_identity" exists but was not made by pgledger'
+            USING ERRCODE = 'LG002', HINT = 'Rename or drop that schema: pgledger keeps its participants there.';
+    END IF;
+    CREATE SCHEMA ledger_identity;
     CREATE TABLE ledger_identity.participant_keys (
         participant text NOT NULL,
         member_role text NOT NULL,
@@ -211,7 +233,7 @@ CREATE FUNCTION ledger.participants(OUT participant text, OUT member_role text, 
     OUT public_key bytea, OUT revoked boolean, OUT since timestamptz)
     RETURNS SETOF record LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF to_regclass('ledger_identity.participant_keys') IS NULL THEN
+    IF NOT ledger._identity_ready() THEN
         RETURN;
     END IF;
     RETURN QUERY
@@ -248,7 +270,7 @@ DECLARE
     previous_event text;
     previous_key bytea;
 BEGIN
-    IF to_regclass('ledger_identity.participant_keys') IS NULL THEN
+    IF NOT ledger._identity_ready() THEN
         RAISE EXCEPTION 'participant "%" does not exist', participant
             USING ERRCODE = 'undefined_object', HINT = 'Create it with ledger.create_participant().';
     END IF;
@@ -356,7 +378,7 @@ COMMENT ON FUNCTION ledger.revoke_participant(text) IS
 CREATE FUNCTION ledger.signed_by(participant text) RETURNS boolean
     LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF to_regclass('ledger_identity.transaction_signatures') IS NULL OR ledger.current_transaction_id() IS NULL THEN
+    IF NOT ledger._identity_ready() OR ledger.current_transaction_id() IS NULL THEN
         RETURN false;
     END IF;
     RETURN EXISTS (SELECT 1 FROM ledger_identity.transaction_signatures s
@@ -380,7 +402,7 @@ DECLARE
     -- participant -> the first key version whose event does not verify
     broken_history jsonb := '{}';
 BEGIN
-    IF to_regclass('ledger_identity.participant_keys') IS NULL THEN
+    IF NOT ledger._identity_ready() THEN
         RETURN;
     END IF;
     SELECT t.table_id INTO keys_table FROM ledger.tables t
@@ -587,10 +609,14 @@ CREATE FUNCTION ledger._ensure_erasure_log() RETURNS void
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7400355372690372610);
-    IF to_regclass('ledger_privacy.erasures') IS NOT NULL THEN
+    IF ledger._ledger_schema_ready('ledger_privacy', ARRAY['erasures']) THEN
         RETURN;
     END IF;
-    CREATE SCHEMA IF NOT EXISTS ledger_privacy;
+    IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'ledger_privacy') THEN
+        RAISE EXCEPTION 'schema "ledger_privacy" exists but was not made by pgledger'
+            USING ERRCODE = 'LG002', HINT = 'Rename or drop that schema: pgledger keeps its erasure log there.';
+    END IF;
+    CREATE SCHEMA ledger_privacy;
     CREATE TABLE ledger_privacy.erasures (
         table_id bigint NOT NULL,
         transaction_id bigint NOT NULL,

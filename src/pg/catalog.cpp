@@ -4,6 +4,7 @@ extern "C" {
 #include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
 #include "commands/trigger.h"
 #include "miscadmin.h"
 #include "utils/lsyscache.h"
@@ -70,6 +71,21 @@ Relation open_ledger_table(Oid relid, LOCKMODE lock, std::uint64_t* table_id, co
                         errhint("%s", hint)));
     }
     return relation;
+}
+
+Oid ledger_schema_oid(const char* name) {
+    const Oid schema = get_namespace_oid(name, true);
+    const Oid tables = ledger_relation("tables");
+    if (!OidIsValid(schema) || !OidIsValid(tables)) {
+        return InvalidOid;
+    }
+    HeapTuple tuple = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(schema));
+    if (!HeapTupleIsValid(tuple)) {
+        return InvalidOid;
+    }
+    const Oid owner = reinterpret_cast<Form_pg_namespace>(GETSTRUCT(tuple))->nspowner;
+    ReleaseSysCache(tuple);
+    return owner == relation_owner(tables) ? schema : InvalidOid;
 }
 
 bool is_ledger_table(Oid relid) {

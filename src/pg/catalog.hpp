@@ -33,6 +33,11 @@ std::uint64_t ledger_table_id(Relation relation);
 // open_ledger_table opens a ledger table named by the caller and returns its
 // ledger id, or errors (with the hint) if relid is no ledger table.
 Relation open_ledger_table(Oid relid, LOCKMODE lock, std::uint64_t* table_id, const char* hint);
+// ledger_schema_oid: the schema of that name if the ledger's owner owns it,
+// else InvalidOid. The ledger's lazily made schemas (ledger_identity,
+// ledger_privacy) are trusted only then: anyone could make a namesake.
+Oid ledger_schema_oid(const char* name);
+
 // is_internal_relation: one of the ledger's own tables or sequences.
 bool is_internal_relation(Oid relid);
 bool is_ledger_trigger_name(const char* name);

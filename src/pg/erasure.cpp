@@ -41,8 +41,8 @@ bool erasure_running(Oid relid) {
 }
 
 void report_erasures(std::uint64_t table_id, ErasureReport report, void* state) {
-    const bool has_log = OidIsValid(get_namespace_oid("ledger_privacy", true)) &&
-                         OidIsValid(get_relname_relid("erasures", get_namespace_oid("ledger_privacy", true)));
+    const Oid log_schema = ledger_schema_oid("ledger_privacy");
+    const bool has_log = OidIsValid(log_schema) && is_ledger_table(get_relname_relid("erasures", log_schema));
     const char* recorded =
         has_log ? "EXISTS (SELECT 1 FROM ledger_privacy.erasures e WHERE e.table_id = s.table_id "
                   "AND e.transaction_id = s.transaction_id AND e.sequence_number = "

@@ -43,7 +43,7 @@ constexpr const char* kIdentitySchema = "ledger_identity";
 std::uint64_t signatures_table_id() {
     static Oid cached_relid = InvalidOid;
     static std::uint64_t cached_table_id = 0;
-    const Oid schema = get_namespace_oid(kIdentitySchema, true);
+    const Oid schema = ledger_schema_oid(kIdentitySchema);
     const Oid relid = OidIsValid(schema) ? get_relname_relid("transaction_signatures", schema) : InvalidOid;
     if (!OidIsValid(relid)) {
         return 0;
@@ -203,7 +203,7 @@ void require_signers(const core::PendingTransaction& transaction) {
                 (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("ledger.required_signers is malformed"),
                  errhint("Give a comma-separated list of participant names.")));
     }
-    const bool has_signatures = OidIsValid(get_namespace_oid(kIdentitySchema, true));
+    const bool has_signatures = signatures_table_id() != 0;
     ListCell* cell = nullptr;
     foreach (cell, names) {
         const char* participant = static_cast<const char*>(lfirst(cell));
