@@ -16,6 +16,7 @@ extern "C" {
 #include "utils/varlena.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 }
 
 #include <cstring>
@@ -178,6 +179,41 @@ CurrentKey current_key(const char* participant) {
     }
     std::memcpy(current.key.data(), key, size);
     return current;
+}
+
+// hold_key_steady takes, until the transaction ends, the participant's lock
+// in share mode; rotation and revocation take it exclusively. So no key
+// change commits between a signature and its transaction's commit, and the
+// signature is sealed no later than any change of its key. Requires SPI.
+void hold_key_steady(const char* participant) {
+    Oid types[1] = {TEXTOID};
+    Datum values[1] = {CStringGetTextDatum(participant)};
+    if (SPI_execute_with_args("SELECT pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtextextended("
+                              "'pgledger participant ' || $1, 0))",
+                              1, types, values, nullptr, false, 1) != SPI_OK_SELECT) {
+        elog(ERROR, "pgledger could not lock participant \"%s\"", participant);
+    }
+}
+
+// require_newest_key: under REPEATABLE READ the transaction's snapshot may
+// predate a key change that committed before the lock was granted; a fresh
+// snapshot tells. Requires SPI.
+void require_newest_key(const char* participant, int32 version) {
+    Oid types[1] = {TEXTOID};
+    Datum values[1] = {CStringGetTextDatum(participant)};
+    SPIPlanPtr plan = SPI_prepare(
+        "SELECT max(key_version) FROM ledger_identity.participant_keys WHERE participant = $1", 1, types);
+    if (plan == nullptr || SPI_execute_snapshot(plan, values, nullptr, GetLatestSnapshot(), InvalidSnapshot,
+                                                true, false, 1) != SPI_OK_SELECT) {
+        elog(ERROR, "pgledger could not read the keys of participant \"%s\"", participant);
+    }
+    const int32 newest = spi_int32(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, 0);
+    if (newest != version) {
+        ereport(ERROR,
+                (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+                 errmsg("the key of participant \"%s\" changed while this transaction ran", participant),
+                 errhint("Retry the transaction; it will be signed with the current key.")));
+    }
 }
 
 [[noreturn]] void signature_refused(const char* participant, int32 version) {
@@ -387,7 +423,9 @@ extern "C" Datum pgledger_sign_transaction(PG_FUNCTION_ARGS) {
     const core::Ed25519Signature signature = signature_argument(PG_GETARG_BYTEA_PP(1));
     const core::PendingTransaction& transaction = active_transaction();
     SPI_connect();
+    hold_key_steady(participant);
     const CurrentKey current = current_key(participant);
+    require_newest_key(participant, current.version);
     const core::Digest digest = pending_digest(ledger_id(), transaction, participant);
     if (!verifies(current.key, digest, signature)) {
         signature_refused(participant, current.version);

@@ -571,4 +571,58 @@ same "$(sql "$SIGNATURES_REPORT")" \
         "the signature does not verify against the rows its transaction recorded")" \
     "verify_signatures() after a signature was altered"
 
+
+# --- a key change waits for a signed transaction that is still open --------------------------
+# Signing holds the participant's lock in share mode until commit and a rotation takes it
+# exclusively, so the rotation commits, and is sealed, no earlier than the signature.
+new_key initech
+new_key initech2
+INITECH=$(pubkey initech) || fail "pubkey initech"
+INITECH2=$(pubkey initech2) || fail "pubkey initech2"
+sql "CREATE ROLE initech_role" > /dev/null
+sql "SELECT ledger.create_participant('initech', 'initech_role', '\\x$INITECH', '\\x$(key_proof initech initech 1 "$INITECH")')" \
+    > /dev/null || fail "could not register initech"
+initech_auth=$(key_proof initech initech 2 "$INITECH2") || fail "authorisation of initech's second key"
+{
+    echo "BEGIN;"
+    echo "INSERT INTO t VALUES (9001, 'held open', 1);"
+    sign_as initech initech
+    echo "SELECT pg_sleep(3);"
+    echo "COMMIT;"
+} | cluster_psql -At > "$KEYS/held.out" 2>&1 &
+held=$!
+wait_for "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ShareLock' AND granted" 1 10
+sql "SELECT ledger.rotate_key('initech', '\\x$INITECH2', '\\x$initech_auth')" > "$KEYS/rotate.out" 2>&1 &
+rotation=$!
+wait_for "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ExclusiveLock' AND NOT granted" 1 10
+[ "$(sql "SELECT count(*) FROM t WHERE id = 9001")" = 0 ] || fail "the held transaction committed too early for this test"
+wait "$held" || fail "the held signed transaction failed: $(cat "$KEYS/held.out")"
+wait "$rotation" || fail "the rotation failed: $(cat "$KEYS/rotate.out")"
+sql "SELECT ledger.seal()" > /dev/null
+same "$(sql "SELECT kind || '|' || key_version || '|' || ok FROM ledger.verify_signatures()
+              WHERE participant = 'initech' ORDER BY kind, key_version")" \
+    "key|1|true
+key|2|true
+signature|1|true" "initech's signature made while its key was being rotated"
+
+# Under REPEATABLE READ a transaction's snapshot can predate a rotation that committed before
+# it signed: the signature is refused as a serialization failure, to be retried.
+new_key initech3
+initech_auth=$(key_proof initech2 initech 3 "$(pubkey initech3)") || fail "authorisation of initech's third key"
+{
+    echo "BEGIN ISOLATION LEVEL REPEATABLE READ;"
+    echo "SELECT count(*) FROM t;"
+    echo "SELECT pg_sleep(2);"
+    echo "INSERT INTO t VALUES (9002, 'old snapshot', 1);"
+    sign_as initech initech2
+    echo "COMMIT;"
+} | { echo '\set VERBOSITY verbose'; cat; } | cluster_psql -At > "$KEYS/rr.out" 2>&1 &
+reader=$!
+sleep 0.5
+sql "SELECT ledger.rotate_key('initech', '\\x$(pubkey initech3)', '\\x$initech_auth')" > /dev/null ||
+    fail "the third rotation failed"
+wait "$reader" && fail "a signature with a key rotated away after the snapshot was accepted: $(cat "$KEYS/rr.out")"
+grep -q '40001' "$KEYS/rr.out" || fail "the stale-snapshot signature was not refused with 40001: $(cat "$KEYS/rr.out")"
+[ "$(sql "SELECT count(*) FROM t WHERE id = 9002")" = 0 ] || fail "the refused transaction's row was committed"
+
 pass
