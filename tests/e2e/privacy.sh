@@ -79,6 +79,11 @@ sql "SELECT ledger.seal()" > /dev/null
 [ "$(as outsider "SELECT count(*) FROM apps.trade")" = 0 ] || fail "a role that is no participant sees trades"
 [ "$(sql "SELECT count(*) FROM apps.trade")" = 3 ] || fail "the table's owner does not see all three trades"
 [ "$(as acme_app "SELECT ledger.current_participants()")" = "{acme}" ] || fail "acme_app does not act for acme"
+# A rule may grant more: an ordinary permissive policy, ORed with the parties' one.
+sql "CREATE ROLE regulator LOGIN; GRANT USAGE ON SCHEMA apps TO regulator; GRANT SELECT ON apps.trade TO regulator;
+     CREATE POLICY large_trades ON apps.trade FOR SELECT TO regulator USING (amount >= 1000)" > /dev/null
+[ "$(as regulator "SELECT string_agg(id::text, ',' ORDER BY id) FROM apps.trade")" = "1,3" ] ||
+    fail "the regulator's rule does not grant exactly the large trades 1 and 3"
 
 as acme_app "CREATE VIEW apps.acme_view AS SELECT * FROM apps.trade" > /dev/null
 [ "$(as acme_app "SELECT string_agg(id::text, ',' ORDER BY id) FROM apps.acme_view")" = "1,3" ] ||
