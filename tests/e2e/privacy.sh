@@ -125,6 +125,18 @@ sql "ANALYZE apps.trade" > /dev/null
     fail "pg_stats shows acme the value statistics of every trade"
 
 # --- the ledger's own tables and functions ---------------------------------------------------
+# Every ledger function a participant may call either concerns only its own transaction, is
+# pure, reads the public registry or catalogs, or checks ownership or visibility itself (each
+# is exercised below or in signatures.sh); everything else is the owner's and auditors'.
+[ "$(as acme_app "SELECT string_agg(p.proname, ',' ORDER BY p.proname) FROM pg_proc p
+                  WHERE p.pronamespace = 'ledger'::regnamespace AND has_function_privilege(p.oid, 'EXECUTE')")" = \
+  "_identity_ready,_ledger_schema_ready,_row_stored,commitment,current_participants,current_transaction_id,declare_private,ed25519_verify,erase_private,key_digest,now,participants,restrict_visibility,reveal,sign_transaction,signed_by,transaction_digest" ] ||
+    fail "a participant may call other ledger functions than the reviewed ones"
+[ "$(as acme_app "SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_class c
+                  WHERE c.relnamespace = 'ledger'::regnamespace AND has_table_privilege(c.oid, 'SELECT')")" = \
+  "blocks,contracts,private_columns,tables" ] || fail "a participant may read other ledger tables than the reviewed ones"
+as_fails acme_app 42501 "SELECT ledger.restrict_visibility('apps.trade', ARRAY['buyer'])"
+as_fails acme_app 42501 "SELECT ledger.declare_private('apps.trade', 'memo')"
 as_fails acme_app 42501 "SELECT row_hashes FROM ledger.transactions"
 as_fails acme_app 42501 "SELECT salt FROM ledger.private_salts"
 as_fails acme_app 42501 "SELECT * FROM ledger.verify()"
