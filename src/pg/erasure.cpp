@@ -99,12 +99,8 @@ extern "C" Datum pgledger_erase_private(PG_FUNCTION_ARGS) {
     const char* qualified_name = quote_qualified_identifier(
         get_namespace_name(RelationGetNamespace(relation)), RelationGetRelationName(relation));
     table_close(relation, NoLock);
-    if (!names_contain(private_column_names(table_id), column_name)) {
-        ereport(ERROR,
-                (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                 errmsg("column \"%s\" of \"%s\" is not private", column_name, get_rel_name(relid)),
-                 errhint("Only values of columns declared with ledger.declare_private() can be erased.")));
-    }
+    require_private_column(table_id, relid, column_name,
+                           "Only values of columns declared with ledger.declare_private() can be erased.");
 
     SPI_connect();
     Oid types[6] = {INT8OID, INT4OID, INT8OID, NAMEOID, TEXTOID, TEXTOID};
@@ -116,9 +112,9 @@ extern "C" Datum pgledger_erase_private(PG_FUNCTION_ARGS) {
                        CStringGetTextDatum(GetUserNameFromId(GetUserId(), false))};
     SavedUser caller = become_owner_of(ledger_relation("private_salts"));
     const int read = SPI_execute_with_args(
-        "SELECT salt IS NOT NULL FROM ledger.private_salts WHERE transaction_id = $1 AND sequence_number = "
-        "$2 "
-        "AND table_id = $3 AND column_name = $4 FOR UPDATE",
+        "SELECT salt IS NOT NULL FROM ledger.private_salts "
+        "WHERE transaction_id = $1 AND sequence_number = $2 AND table_id = $3 AND column_name = $4 FOR "
+        "UPDATE",
         4, types, values, nullptr, false, 1);
     restore_user(caller);
     if (read != SPI_OK_SELECT) {
@@ -174,9 +170,9 @@ extern "C" Datum pgledger_erase_private(PG_FUNCTION_ARGS) {
     }
     spi_run("SELECT ledger._ensure_erasure_log()", SPI_OK_SELECT);
     const int logged = SPI_execute_with_args(
-        "INSERT INTO ledger_privacy.erasures (table_id, transaction_id, sequence_number, column_name, "
-        "reason, "
-        "requested_by) VALUES ($3, $1, $2, $4, $5, $6)",
+        "INSERT INTO ledger_privacy.erasures "
+        "(table_id, transaction_id, sequence_number, column_name, reason, requested_by) "
+        "VALUES ($3, $1, $2, $4, $5, $6)",
         6, types, values, nullptr, false, 0);
     restore_user(caller);
     if (logged != SPI_OK_INSERT) {

@@ -53,16 +53,6 @@ Form_pg_attribute user_column(Relation relation, const char* column_name) {
     pg_unreachable();
 }
 
-void require_private(std::uint64_t table_id, Oid relid, const char* column_name) {
-    const NameList names = private_column_names(table_id);
-    if (!names_contain(names, column_name)) {
-        ereport(ERROR,
-                (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                 errmsg("column \"%s\" of \"%s\" is not private", column_name, get_rel_name(relid)),
-                 errhint("Only values of columns declared with ledger.declare_private() have salts.")));
-    }
-}
-
 core::Digest salt_argument(bytea* salt) {
     core::Digest out{};
     if (VARSIZE_ANY_EXHDR(salt) != out.size()) {
@@ -155,11 +145,7 @@ extern "C" Datum pgledger_commitment(PG_FUNCTION_ARGS) {
                  errhint("Cast the value to the column's type, e.g. '1500'::numeric.")));
     }
     const core::Digest salt = salt_argument(PG_GETARG_BYTEA_PP(1));
-    ColumnCodec column{};
-    bool pinned = false;
-    describe_column(column, type, get_typlen(type), CurrentMemoryContext, &pinned);
-    column.name_utf8 = "";
-    PG_RETURN_BYTEA_P(digest_to_bytea(value_commitment_of(column, PG_GETARG_DATUM(0), salt)));
+    PG_RETURN_BYTEA_P(digest_to_bytea(value_commitment_of(type, PG_GETARG_DATUM(0), salt)));
 }
 
 // pgledger_reveal shows one private value with its salt and commitment. The
@@ -171,7 +157,8 @@ extern "C" Datum pgledger_reveal(PG_FUNCTION_ARGS) {
     const int32 sequence_number = PG_GETARG_INT32(2);
     const char* column_name = NameStr(*PG_GETARG_NAME(3));
     const std::uint64_t table_id = ledger_table_or_error(relid);
-    require_private(table_id, relid, column_name);
+    require_private_column(table_id, relid, column_name,
+                           "Only values of columns declared with ledger.declare_private() have salts.");
     const char* qualified_name =
         quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
 
@@ -224,11 +211,7 @@ extern "C" Datum pgledger_reveal(PG_FUNCTION_ARGS) {
                         errhint(erased ? "An erased value and its salt are gone; only the commitment remains."
                                        : "A NULL private value has no salt and no commitment.")));
     }
-    ColumnCodec column{};
-    bool pinned = false;
-    describe_column(column, value_type, get_typlen(value_type), CurrentMemoryContext, &pinned);
-    column.name_utf8 = "";
-    const core::Digest recomputed = value_commitment_of(column, value, salt);
+    const core::Digest recomputed = value_commitment_of(value_type, value, salt);
     Datum result_values[7] = {CStringGetTextDatum(column_name),
                               CStringGetTextDatum(type_name),
                               CStringGetTextDatum(value_text),

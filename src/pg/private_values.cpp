@@ -5,6 +5,7 @@ extern "C" {
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 }
 
@@ -79,6 +80,14 @@ bool names_contain(const NameList& list, const char* name) {
         }
     }
     return false;
+}
+
+void require_private_column(std::uint64_t table_id, Oid relid, const char* column_name, const char* hint) {
+    if (!names_contain(private_column_names(table_id), column_name)) {
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("column \"%s\" of \"%s\" is not private", column_name, get_rel_name(relid)),
+                        errhint("%s", hint)));
+    }
 }
 
 void draw_salts(const RowCodec* codec, const bool* nulls, PrivateValue* values) {

@@ -23,6 +23,9 @@ struct NameList {
 // private_column_names lists the private columns of a ledger table. Uses SPI.
 NameList private_column_names(std::uint64_t table_id);
 bool names_contain(const NameList& list, const char* name);
+// require_private_column errors (22023, with the hint) unless the column of
+// the ledger table is private. Uses SPI.
+void require_private_column(std::uint64_t table_id, Oid relid, const char* column_name, const char* hint);
 
 // draw_salts gives each non-NULL private value of a new row a random salt.
 void draw_salts(const RowCodec* codec, const bool* nulls, PrivateValue* values);

@@ -246,8 +246,8 @@ void forget_codec(Datum, Oid relid) {
     }
 }
 
-}  // namespace
-
+// describe_column fills a codec column for a value of the given type, as a
+// column of a table would be; memory comes from context.
 void describe_column(ColumnCodec& column, Oid type, int16 type_length, MemoryContext context,
                      bool* needs_pinned_settings) {
     column.base_type = getBaseType(type);
@@ -265,6 +265,8 @@ void describe_column(ColumnCodec& column, Oid type, int16 type_length, MemoryCon
         fmgr_info_cxt(function_oid, &column.function, context);
     }
 }
+
+}  // namespace
 
 RowCodec* build_row_codec(Relation relation, std::uint64_t table_id, MemoryContext context) {
     const TupleDesc descriptor = RelationGetDescr(relation);
@@ -350,12 +352,12 @@ RowCodec* row_codec_for(Relation relation, std::uint64_t table_id) {
     return codec;
 }
 
-core::Digest value_commitment_of(const ColumnCodec& column, Datum value, const core::Digest& salt) {
+core::Digest value_commitment_of(Oid type, Datum value, const core::Digest& salt) {
+    ColumnCodec column{};
+    bool pinned = false;
+    describe_column(column, type, get_typlen(type), CurrentMemoryContext, &pinned);
     core::Digest commitment{};
     CommitmentTarget target{&salt, &commitment, false};
-    commitment_target = nullptr;
-    const bool pinned =
-        column.method == ColumnMethod::rendered && !renders_without_settings(column.base_type);
     const int nest_level = pinned ? pin_settings() : 0;
     commitment_target = &target;
     add_value(column, value);

@@ -71,12 +71,8 @@ RowCodec* row_codec_for(Relation relation, std::uint64_t table_id);
 core::Digest hash_row(const RowCodec* codec, const Datum* values, const bool* nulls, std::uint64_t txn_id,
                       std::uint32_t seq, PrivateValue* private_values);
 
-// value_commitment_of computes the commitment to one value of a column.
-core::Digest value_commitment_of(const ColumnCodec& column, Datum value, const core::Digest& salt);
-
-// describe_column fills a codec column for a value of the given type, as a
-// column of a table would be; memory comes from context.
-void describe_column(ColumnCodec& column, Oid type, int16 type_length, MemoryContext context,
-                     bool* needs_pinned_settings);
+// value_commitment_of computes the commitment to one value of the given
+// type, encoded as a private column of that type would be.
+core::Digest value_commitment_of(Oid type, Datum value, const core::Digest& salt);
 
 }  // namespace pgledger::pg

@@ -229,7 +229,21 @@ void require_newest_key(const char* participant, int32 version) {
 
 }  // namespace
 
-void require_signers(const core::PendingTransaction& transaction) {
+// carries_signature: the transaction holds a signature row of the
+// participant (verified when it was given). Requires SPI.
+bool carries_signature(std::uint64_t transaction_id, const char* participant) {
+    Oid types[2] = {INT8OID, TEXTOID};
+    Datum values[2] = {Int64GetDatum(static_cast<int64>(transaction_id)), CStringGetTextDatum(participant)};
+    if (SPI_execute_with_args("SELECT 1 FROM ledger_identity.transaction_signatures "
+                              "WHERE transaction_id = $1 AND participant = $2",
+                              2, types, values, nullptr, false, 1) != SPI_OK_SELECT) {
+        elog(ERROR, "pgledger could not read the signatures of this transaction");
+    }
+    return SPI_processed > 0;
+}
+
+// signatures_table: signatures_table_id(), looked up once per commit.
+void require_signers(const core::PendingTransaction& transaction, std::uint64_t signatures_table) {
     if (required_signers == nullptr || required_signers[0] == '\0') {
         return;
     }
@@ -239,24 +253,10 @@ void require_signers(const core::PendingTransaction& transaction) {
                 (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("ledger.required_signers is malformed"),
                  errhint("Give a comma-separated list of participant names.")));
     }
-    const bool has_signatures = signatures_table_id() != 0;
     ListCell* cell = nullptr;
     foreach (cell, names) {
         const char* participant = static_cast<const char*>(lfirst(cell));
-        bool signed_here = false;
-        if (has_signatures) {
-            Oid types[2] = {INT8OID, TEXTOID};
-            Datum values[2] = {Int64GetDatum(static_cast<int64>(transaction.txn_id())),
-                               CStringGetTextDatum(participant)};
-            if (SPI_execute_with_args(
-                    "SELECT 1 FROM ledger_identity.transaction_signatures WHERE transaction_id "
-                    "= $1 AND participant = $2",
-                    2, types, values, nullptr, false, 1) != SPI_OK_SELECT) {
-                elog(ERROR, "pgledger could not read the signatures of this transaction");
-            }
-            signed_here = SPI_processed > 0;
-        }
-        if (!signed_here) {
+        if (signatures_table == 0 || !carries_signature(transaction.txn_id(), participant)) {
             ereport(ERROR, (errcode(ERRCODE_LEDGER_SIGNATURE_REQUIRED),
                             errmsg("this transaction must be signed by participant \"%s\"", participant),
                             errdetail("ledger.required_signers is \"%s\".", required_signers),
@@ -267,8 +267,8 @@ void require_signers(const core::PendingTransaction& transaction) {
 }
 
 void recheck_signatures(const core::PendingTransaction& transaction) {
-    require_signers(transaction);
     const std::uint64_t signatures = signatures_table_id();
+    require_signers(transaction, signatures);
     bool signed_here = false;
     for (const auto& table : transaction.tables()) {
         signed_here = signed_here || (signatures != 0 && table.table_id == signatures);
@@ -430,21 +430,15 @@ extern "C" Datum pgledger_sign_transaction(PG_FUNCTION_ARGS) {
     if (!verifies(current.key, digest, signature)) {
         signature_refused(participant, current.version);
     }
-    Oid types[4] = {INT8OID, TEXTOID, INT4OID, BYTEAOID};
-    Datum values[4] = {Int64GetDatum(static_cast<int64>(transaction.txn_id())),
-                       CStringGetTextDatum(participant), Int32GetDatum(current.version),
-                       PointerGetDatum(PG_GETARG_BYTEA_PP(1))};
-    if (SPI_execute_with_args(
-            "SELECT 1 FROM ledger_identity.transaction_signatures WHERE transaction_id = $1 "
-            "AND participant = $2",
-            2, types, values, nullptr, false, 1) != SPI_OK_SELECT) {
-        elog(ERROR, "pgledger could not read the signatures of this transaction");
-    }
-    if (SPI_processed > 0) {
+    if (carries_signature(transaction.txn_id(), participant)) {
         ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT),
                         errmsg("participant \"%s\" has already signed this transaction", participant),
                         errhint("Each participant signs a transaction once, as its last step.")));
     }
+    Oid types[4] = {INT8OID, TEXTOID, INT4OID, BYTEAOID};
+    Datum values[4] = {Int64GetDatum(static_cast<int64>(transaction.txn_id())),
+                       CStringGetTextDatum(participant), Int32GetDatum(current.version),
+                       PointerGetDatum(PG_GETARG_BYTEA_PP(1))};
     if (SPI_execute_with_args(
             "INSERT INTO ledger_identity.transaction_signatures (transaction_id, participant, "
             "key_version, signature) VALUES ($1, $2, $3, $4)",
