@@ -181,6 +181,23 @@ CREATE FUNCTION ledger._ledger_schema_ready(schema_name name, table_names text[]
                                  FROM unnest(table_names) n)) = cardinality(table_names)
 $$;
 
+-- _claim_ledger_schema is true when the ledger's schema is ready and false
+-- when it does not exist yet (the caller makes it); a namesake someone else
+-- made is an error, never taken over.
+CREATE FUNCTION ledger._claim_ledger_schema(schema_name name, table_names text[], kept_there text)
+    RETURNS boolean LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF ledger._ledger_schema_ready(schema_name, table_names) THEN
+        RETURN true;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = schema_name) THEN
+        RAISE EXCEPTION 'schema "%" exists but was not made by pgledger', schema_name
+            USING ERRCODE = 'LG002', HINT = format('Rename or drop that schema: pgledger keeps %s there.', kept_there);
+    END IF;
+    RETURN false;
+END
+$$;
+
 CREATE FUNCTION ledger._identity_ready() RETURNS boolean
     LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT ledger._ledger_schema_ready('ledger_identity', ARRAY['participant_keys', 'transaction_signatures'])
@@ -191,12 +208,9 @@ CREATE FUNCTION ledger._ensure_identity_tables() RETURNS void
 BEGIN
     -- Two sessions creating the first participants at once create the tables once.
     PERFORM pg_advisory_xact_lock(7400355372690372608);
-    IF ledger._identity_ready() THEN
+    IF ledger._claim_ledger_schema('ledger_identity', ARRAY['participant_keys', 'transaction_signatures'],
+                                   'its participants') THEN
         RETURN;
-    END IF;
-    IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'ledger_identity') THEN
-        RAISE EXCEPTION 'schema "ledger_identity" exists but was not made by pgledger'
-            USING ERRCODE = 'LG002', HINT = 'Rename or drop that schema: pgledger keeps its participants there.';
     END IF;
     CREATE SCHEMA ledger_identity;
     CREATE TABLE ledger_identity.participant_keys (
@@ -609,12 +623,8 @@ CREATE FUNCTION ledger._ensure_erasure_log() RETURNS void
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(7400355372690372610);
-    IF ledger._ledger_schema_ready('ledger_privacy', ARRAY['erasures']) THEN
+    IF ledger._claim_ledger_schema('ledger_privacy', ARRAY['erasures'], 'its erasure log') THEN
         RETURN;
-    END IF;
-    IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'ledger_privacy') THEN
-        RAISE EXCEPTION 'schema "ledger_privacy" exists but was not made by pgledger'
-            USING ERRCODE = 'LG002', HINT = 'Rename or drop that schema: pgledger keeps its erasure log there.';
     END IF;
     CREATE SCHEMA ledger_privacy;
     CREATE TABLE ledger_privacy.erasures (
@@ -636,7 +646,7 @@ CREATE FUNCTION ledger.erase_private(table_name regclass, transaction_id bigint,
 COMMENT ON FUNCTION ledger.erase_private(regclass, bigint, integer, name, text) IS
     'Erases one private value (crypto-shredding): destroys its salt, overwrites it with NULL and records the erasure in the ledger.';
 
-REVOKE ALL ON FUNCTION ledger._ensure_erasure_log() FROM PUBLIC;
+REVOKE ALL ON FUNCTION ledger._ensure_erasure_log(), ledger._claim_ledger_schema(name, text[], text) FROM PUBLIC;
 -- Which columns are private is no secret, and every inserting role's row
 -- trigger must know it; the salts are the ledger's alone.
 GRANT SELECT ON ledger.private_columns TO PUBLIC;
