@@ -97,3 +97,42 @@ server_cpu_seconds() {
         awk '{ print $14 + $15 + $16 + $17 }' "/proc/$postmaster/stat"
     } | awk -v hz="$(getconf CLK_TCK)" '{ ticks += $1 } END { printf "%.2f\n", ticks / hz }'
 }
+
+# create_insert_tables: the two tables the insert benchmarks compare, with the
+# same columns and primary key; "ledgered" is then made a ledger table.
+create_insert_tables() {
+    cluster_psql <<'SQL' > /dev/null
+CREATE EXTENSION pgledger;
+CREATE TABLE plain (id bigserial PRIMARY KEY, account text, amount numeric, note text,
+                    created timestamptz DEFAULT now());
+CREATE TABLE ledgered (id bigserial PRIMARY KEY, account text, amount numeric, note text,
+                       created timestamptz DEFAULT now());
+SELECT ledger.create_ledger_table('public.ledgered');
+SQL
+}
+
+# write_insert_workloads DIR BATCH_ROWS: the pgbench scripts of the insert
+# benchmarks, DIR/<workload>-<table>.sql for workloads single (one single-row
+# INSERT) and batch (one BATCH_ROWS-row INSERT ... SELECT) and tables plain and
+# ledgered, identical but for the table's name.
+write_insert_workloads() {
+    local dir=$1 batch_rows=$2 workload table
+    cat > "$dir/single.sql.in" <<'SQL'
+\set aid random(1, 100000)
+\set cents random(1, 10000000)
+INSERT INTO @TABLE@ (account, amount, note)
+VALUES ('acct-' || :aid, :cents / 100.0, 'payment ' || :cents || ' for invoice ' || :aid);
+SQL
+    cat > "$dir/batch.sql.in" <<SQL
+\\set base random(1, 100000000)
+INSERT INTO @TABLE@ (account, amount, note)
+SELECT 'acct-' || ((:base + g) % 100000), ((:base + g) % 10000000) / 100.0,
+       'payment ' || (:base + g) || ' for invoice ' || g
+FROM generate_series(1, $batch_rows) AS g;
+SQL
+    for workload in single batch; do
+        for table in plain ledgered; do
+            sed "s/@TABLE@/$table/" "$dir/$workload.sql.in" > "$dir/$workload-$table.sql"
+        done
+    done
+}

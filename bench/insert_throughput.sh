@@ -57,36 +57,10 @@ echo "settings:    $(print_settings shared_buffers fsync synchronous_commit wal_
 echo "connection:  unix socket in $CLUSTER_DIR (local only; the server listens on 127.0.0.1 only)"
 echo
 
-cluster_psql <<'SQL' > /dev/null
-CREATE EXTENSION pgledger;
-CREATE TABLE plain (id bigserial PRIMARY KEY, account text, amount numeric, note text,
-                    created timestamptz DEFAULT now());
-CREATE TABLE ledgered (id bigserial PRIMARY KEY, account text, amount numeric, note text,
-                       created timestamptz DEFAULT now());
-SELECT ledger.create_ledger_table('public.ledgered');
-SQL
-
-# One pgbench script per workload and table; @TABLE@ is the table's name.
+create_insert_tables
 WORK_DIR="$CLUSTER_DIR/bench"
 mkdir -p "$WORK_DIR"
-cat > "$WORK_DIR/single.sql.in" <<'SQL'
-\set aid random(1, 100000)
-\set cents random(1, 10000000)
-INSERT INTO @TABLE@ (account, amount, note)
-VALUES ('acct-' || :aid, :cents / 100.0, 'payment ' || :cents || ' for invoice ' || :aid);
-SQL
-cat > "$WORK_DIR/batch.sql.in" <<SQL
-\\set base random(1, 100000000)
-INSERT INTO @TABLE@ (account, amount, note)
-SELECT 'acct-' || ((:base + g) % 100000), ((:base + g) % 10000000) / 100.0,
-       'payment ' || (:base + g) || ' for invoice ' || g
-FROM generate_series(1, $BATCH_ROWS) AS g;
-SQL
-for workload in single batch; do
-    for table in plain ledgered; do
-        sed "s/@TABLE@/$table/" "$WORK_DIR/$workload.sql.in" > "$WORK_DIR/$workload-$table.sql"
-    done
-done
+write_insert_workloads "$WORK_DIR" "$BATCH_ROWS"
 echo "-- workload scripts (shown for plain; ledgered differs only in the table name)"
 for workload in single batch; do
     echo "[$workload]"

@@ -28,32 +28,10 @@ print_machine
 bench_start_cluster "ledger.block_interval = '1s'" > /dev/null
 echo
 
-cluster_psql <<'SQL' > /dev/null
-CREATE EXTENSION pgledger;
-CREATE TABLE plain (id bigserial PRIMARY KEY, account text, amount numeric, note text,
-                    created timestamptz DEFAULT now());
-CREATE TABLE ledgered (id bigserial PRIMARY KEY, account text, amount numeric, note text,
-                       created timestamptz DEFAULT now());
-SELECT ledger.create_ledger_table('public.ledgered');
-SQL
-
+create_insert_tables
 WORK_DIR="$CLUSTER_DIR/bench"
 mkdir -p "$WORK_DIR"
-for table in plain ledgered; do
-    cat > "$WORK_DIR/single-$table.sql" <<SQL
-\\set aid random(1, 100000)
-\\set cents random(1, 10000000)
-INSERT INTO $table (account, amount, note)
-VALUES ('acct-' || :aid, :cents / 100.0, 'payment ' || :cents || ' for invoice ' || :aid);
-SQL
-    cat > "$WORK_DIR/batch-$table.sql" <<SQL
-\\set base random(1, 100000000)
-INSERT INTO $table (account, amount, note)
-SELECT 'acct-' || ((:base + g) % 100000), ((:base + g) % 10000000) / 100.0,
-       'payment ' || (:base + g) || ' for invoice ' || g
-FROM generate_series(1, 100) AS g;
-SQL
-done
+write_insert_workloads "$WORK_DIR" 100
 
 # wal_per_transaction WORKLOAD TABLE: bytes of WAL per transaction.
 wal_per_transaction() {
