@@ -12,8 +12,8 @@ packages=(
     libasio-dev libtomlplusplus-dev libspdlog-dev libcli11-dev
     # fuzzing (libFuzzer and the sanitizer runtimes come with clang) and the format check
     clang libclang-rt-14-dev clang-format
-    # test scripts: on-disk tampering, process control
-    python3 procps
+    # test scripts: on-disk tampering, process control, hex for the openssl signer
+    python3 procps xxd
 )
 
 missing=()
