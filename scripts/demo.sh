@@ -29,10 +29,12 @@ sql "SELECT * FROM ledger.verify();"
 digest=$(cluster_psql -At -c "SELECT ledger.digest();")
 step "An auditor keeps this digest outside the database: $digest"
 
-step "A superuser restarts the server without pgledger and edits a sealed row on the quiet"
+step "A superuser restarts the server without pgledger, points the table at plain heap storage in the catalog (the ledger access method would load pgledger and its guards) and edits a sealed row on the quiet"
 cluster_stop
 cluster_start_again "shared_preload_libraries = ''"
-sql "ALTER TABLE payments DISABLE TRIGGER ALL; UPDATE payments SET amount = 1250.00 WHERE id = 1;"
+sql "UPDATE pg_class SET relam = (SELECT oid FROM pg_am WHERE amname = 'heap') WHERE oid = 'payments'::regclass;
+     ALTER TABLE payments DISABLE TRIGGER ALL; UPDATE payments SET amount = 1250.00 WHERE id = 1;
+     UPDATE pg_class SET relam = (SELECT oid FROM pg_am WHERE amname = 'ledger') WHERE oid = 'payments'::regclass;"
 cluster_stop
 cluster_start_again "shared_preload_libraries = 'pgledger'"
 step "Verification recomputes every hash from the stored values and names the altered row"

@@ -45,7 +45,6 @@ SELECT statement, outcome(statement) FROM (VALUES
     ('SELECT ledger.create_ledger_table(''ledger.blocks'')'),
     ('SELECT ledger.create_ledger_table(''no_such_table'')'),
     ('SELECT ledger.verify(''plain_table'')'),
-    ('SELECT ledger._seal_row()'),
     ('SELECT ledger._refuse_change()')
 ) AS cases(statement);
 

@@ -34,6 +34,19 @@ INSERT INTO payments (id, payer, amount, ledger_transaction_id, ledger_sequence_
     VALUES (40, 'mallory', 1, 1, 1);
 SELECT ledger_transaction_id <> 1 AS renumbered, ledger_sequence_number FROM payments WHERE id = 40;
 
+-- Rows are hashed as stored: after every BEFORE trigger, whatever its name
+-- (verify() below recomputes this row's hash). A NULL position is replaced.
+CREATE FUNCTION normalise_payer() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.payer := upper(NEW.payer);
+    RETURN NEW;
+END $$;
+CREATE TRIGGER zzzz_normalise BEFORE INSERT ON payments FOR EACH ROW EXECUTE FUNCTION normalise_payer();
+INSERT INTO payments (id, payer, amount, ledger_transaction_id, ledger_sequence_number)
+    VALUES (42, 'late trigger', 1, NULL, NULL);
+SELECT payer, ledger_transaction_id > 0 AS positioned, ledger_sequence_number FROM payments WHERE id = 42;
+DROP TRIGGER zzzz_normalise ON payments;
+
 -- ON CONFLICT DO NOTHING seals only the rows it really inserted.
 INSERT INTO payments (id, payer, amount) VALUES (3, 'duplicate', 1), (41, 'new', 1), (4, 'duplicate', 1)
     ON CONFLICT DO NOTHING;

@@ -77,12 +77,13 @@ SELECT pg_catalog.pg_extension_config_dump('ledger.contract_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('ledger.table_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('ledger.transaction_id_seq', '');
 
-CREATE FUNCTION ledger._seal_row() RETURNS trigger
-    LANGUAGE c AS 'MODULE_PATHNAME', 'pgledger_seal_row';
-CREATE FUNCTION ledger._row_stored(table_id bigint, transaction_id bigint, row_number integer) RETURNS boolean
-    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pgledger_row_stored';
-CREATE FUNCTION ledger._never_fires() RETURNS trigger
-    LANGUAGE c AS 'MODULE_PATHNAME', 'pgledger_never_fires';
+-- Ledger tables are heap tables whose rows reach the ledger as they are
+-- stored, after every BEFORE trigger, default and constraint.
+CREATE FUNCTION ledger._table_am_handler(internal) RETURNS table_am_handler
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pgledger_table_am_handler';
+CREATE ACCESS METHOD ledger TYPE TABLE HANDLER ledger._table_am_handler;
+COMMENT ON ACCESS METHOD ledger IS
+    'Heap storage that hands every stored row of a ledger table to the ledger; set by ledger.create_ledger_table().';
 CREATE FUNCTION ledger._refuse_change() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'pgledger_refuse_change';
 
@@ -128,7 +129,7 @@ CREATE FUNCTION ledger.verify_digest(digest jsonb) RETURNS boolean
 COMMENT ON FUNCTION ledger.verify_digest(jsonb) IS
     'True only if the current chain recomputes consistently and still contains the digested block.';
 
-REVOKE ALL ON FUNCTION ledger._seal_row(), ledger._refuse_change(), ledger._never_fires(), ledger.create_ledger_table(regclass),
+REVOKE ALL ON FUNCTION ledger._table_am_handler(internal), ledger._refuse_change(), ledger.create_ledger_table(regclass),
     ledger.seal(), ledger.verify(regclass), ledger.digest(), ledger.verify_digest(jsonb),
     ledger.install_contract(text, text, jsonb) FROM PUBLIC;
 GRANT USAGE ON SCHEMA ledger TO PUBLIC;

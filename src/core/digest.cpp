@@ -38,16 +38,21 @@ Sha256::~Sha256() {
 }
 
 void Sha256::reset() {
-    check(EVP_DigestInit_ex2(context_, fetched_sha256(), nullptr), "init");
+    if (!fresh_) {
+        check(EVP_DigestInit_ex2(context_, fetched_sha256(), nullptr), "init");
+        fresh_ = true;
+    }
 }
 
 void Sha256::update(const void* data, std::size_t size) {
+    fresh_ = false;
     check(EVP_DigestUpdate(context_, data, size), "update");
 }
 
 Digest Sha256::finish() {
     Digest out;
     unsigned int length = 0;
+    fresh_ = false;
     check(EVP_DigestFinal_ex(context_, out.data(), &length), "final");
     reset();
     return out;

@@ -23,6 +23,8 @@ class Sha256 {
     Sha256(const Sha256&) = delete;
     Sha256& operator=(const Sha256&) = delete;
 
+    // reset starts a new computation; free when nothing was hashed since the
+    // last one started.
     void reset();
     void update(const void* data, std::size_t size);
     void update_byte(std::uint8_t byte) { update(&byte, 1); }
@@ -30,6 +32,7 @@ class Sha256 {
 
   private:
     ::evp_md_ctx_st* context_;
+    bool fresh_ = false;
 };
 
 Digest sha256(const void* data, std::size_t size);

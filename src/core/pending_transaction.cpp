@@ -26,11 +26,11 @@ PendingTableRows& PendingTransaction::table(std::uint64_t table_id) {
 }
 
 void PendingTransaction::add_row(std::uint64_t table_id, std::uint32_t seq, const Digest& hash,
-                                 std::uint32_t subtransaction) {
+                                 std::uint32_t subtransaction, RowState state) {
     PendingTableRows& target = table(table_id);
     target.rows.push_back(SealedRowHash{seq, hash});
     target.subtransactions.push_back(subtransaction);
-    target.stored.push_back(false);
+    target.stored.push_back(state == RowState::stored);
 }
 
 void PendingTransaction::note_lock(std::uint32_t lock_key) {

@@ -1,8 +1,8 @@
 // The row hashes a transaction has appended so far, per ledger table, kept
 // until commit. Rows inserted inside a subtransaction that rolls back are
-// dropped with it, and rows that the row trigger saw but that were never
-// stored (INSERT ... ON CONFLICT DO NOTHING skipped them) are not sealed, so
-// the sealed record matches exactly the rows that commit.
+// dropped with it, and a speculative insertion (INSERT ... ON CONFLICT DO
+// NOTHING) is sealed only once confirmed, so the sealed record matches
+// exactly the rows that commit.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +11,10 @@
 #include "core/digest.hpp"
 
 namespace pgledger::core {
+
+// RowState: a row is stored at once, or speculatively: then it counts only
+// after confirm_stored (the insertion found no conflict).
+enum class RowState : std::uint8_t { stored, speculative };
 
 struct SealedRowHash {
     std::uint32_t seq;
@@ -21,7 +25,7 @@ struct PendingTableRows {
     std::uint64_t table_id;
     std::vector<SealedRowHash> rows;             // ascending seq
     std::vector<std::uint32_t> subtransactions;  // parallel to rows
-    std::vector<bool> stored;                    // parallel to rows: confirmed after the insert
+    std::vector<bool> stored;                    // parallel to rows: stored, or speculative and confirmed
     std::vector<std::uint64_t> contract_ids;     // contract versions that checked these rows
 };
 
@@ -33,14 +37,16 @@ class PendingTransaction {
 
     // next_seq numbers the rows of the transaction across all its tables.
     std::uint32_t next_seq();
-    void add_row(std::uint64_t table_id, std::uint32_t seq, const Digest& hash, std::uint32_t subtransaction);
+    void add_row(std::uint64_t table_id, std::uint32_t seq, const Digest& hash, std::uint32_t subtransaction,
+                 RowState state);
     // note_contract records that a contract version checked the rows of a table.
     void note_contract(std::uint64_t table_id, std::uint64_t contract_id);
     // note_lock records a contract lock the transaction took, so that its
     // commit can be checked against the last one through the same lock.
     void note_lock(std::uint32_t lock_key);
     const std::vector<std::uint32_t>& locks() const { return locks_; }
-    // confirm_stored marks a row as really inserted; false if no such row.
+    // confirm_stored marks a speculative row as really inserted; false if no
+    // such row.
     bool confirm_stored(std::uint64_t table_id, std::uint32_t seq);
     // stored_rows: the rows of a table that were confirmed, ascending seq.
     static std::vector<SealedRowHash> stored_rows(const PendingTableRows& table);

@@ -3,6 +3,7 @@
 extern "C" {
 #include "access/table.h"
 #include "catalog/namespace.h"
+#include "commands/defrem.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_namespace.h"
 #include "commands/trigger.h"
@@ -22,23 +23,26 @@ Oid ledger_namespace() {
     return get_namespace_oid(kSchema, true);
 }
 
+Oid ledger_access_method() {
+    return get_table_am_oid(kAccessMethod, true);
+}
+
 Oid ledger_relation(const char* name) {
     const Oid schema = ledger_namespace();
     return OidIsValid(schema) ? get_relname_relid(name, schema) : InvalidOid;
 }
 
 bool is_ledger_trigger_name(const char* name) {
-    return std::strcmp(name, kRowTrigger) == 0 || std::strcmp(name, kGuardTrigger) == 0 ||
-           std::strcmp(name, kStoredTrigger) == 0;
+    return std::strcmp(name, kGuardTrigger) == 0;
 }
 
-static const Trigger* find_row_trigger(Relation relation) {
+static const Trigger* find_guard_trigger(Relation relation) {
     const TriggerDesc* triggers = relation->trigdesc;
     if (triggers == nullptr) {
         return nullptr;
     }
     for (int i = 0; i < triggers->numtriggers; ++i) {
-        if (std::strcmp(triggers->triggers[i].tgname, kRowTrigger) == 0) {
+        if (std::strcmp(triggers->triggers[i].tgname, kGuardTrigger) == 0) {
             return &triggers->triggers[i];
         }
     }
@@ -46,7 +50,7 @@ static const Trigger* find_row_trigger(Relation relation) {
 }
 
 std::uint64_t ledger_table_id(Relation relation) {
-    const Trigger* trigger = find_row_trigger(relation);
+    const Trigger* trigger = find_guard_trigger(relation);
     if (trigger == nullptr || trigger->tgnargs != 1) {
         return 0;
     }
@@ -96,7 +100,7 @@ bool is_ledger_table(Oid relid) {
     if (relation == nullptr) {
         return false;
     }
-    const bool ledger = find_row_trigger(relation) != nullptr;
+    const bool ledger = find_guard_trigger(relation) != nullptr;
     RelationClose(relation);
     return ledger;
 }

@@ -14,19 +14,21 @@ namespace pgledger::pg {
 
 inline constexpr const char* kSchema = "ledger";
 inline constexpr const char* kExtension = "pgledger";
-// The row trigger sorts after every ordinary trigger name, so it hashes the
-// row as it will be stored, after all other BEFORE triggers changed it.
-inline constexpr const char* kRowTrigger = "zz_pgledger_row";
+// Ledger tables store their rows through this table access method, which
+// hands each row to the ledger, and carry the guard trigger, whose argument
+// is the table's ledger id. A restore creates the trigger after loading the
+// rows, so the rows it loads keep their recorded positions.
+inline constexpr const char* kAccessMethod = "ledger";
 inline constexpr const char* kGuardTrigger = "zz_pgledger_guard";
-inline constexpr const char* kStoredTrigger = "zz_pgledger_stored";
 inline constexpr const char* kTxnColumn = "ledger_transaction_id";
 inline constexpr const char* kSeqColumn = "ledger_sequence_number";
 
 // ledger_namespace is InvalidOid when the extension is not installed here.
 Oid ledger_namespace();
+Oid ledger_access_method();
 Oid ledger_relation(const char* name);
 
-// is_ledger_table: the relation carries the ledger's row trigger. Its
+// is_ledger_table: the relation carries the ledger's guard trigger. Its
 // table_id is the trigger's argument (0 if not a ledger table).
 bool is_ledger_table(Oid relid);
 std::uint64_t ledger_table_id(Relation relation);

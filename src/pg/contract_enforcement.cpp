@@ -265,12 +265,13 @@ void forget_contracts() {
     contracts_by_table = nullptr;
 }
 
-void check_row(Relation relation, std::uint64_t table_id, HeapTuple row,
+void check_row(Relation relation, std::uint64_t table_id, TupleTableSlot* slot,
                core::PendingTransaction& transaction) {
     TableContracts* attached = load_table_contracts(relation, table_id);
     if (attached->count == 0) {
         return;
     }
+    HeapTuple row = ExecCopySlotHeapTuple(slot);
     const Datum row_value = heap_copy_tuple_as_datum(row, RelationGetDescr(relation));
     for (int i = 0; i < attached->count; ++i) {
         AttachedContract& contract = attached->contracts[i];

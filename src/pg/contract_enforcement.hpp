@@ -1,4 +1,4 @@
-// Enforcing contracts inside the transaction: row checks in the row trigger,
+// Enforcing contracts inside the transaction: row checks as rows are stored,
 // transaction checks just before commit, and the locking that makes two
 // transactions that check the same contract take turns.
 #pragma once
@@ -6,6 +6,7 @@
 extern "C" {
 #include "postgres.h"
 #include "access/htup.h"
+#include "executor/tuptable.h"
 #include "utils/relcache.h"
 }
 
@@ -20,7 +21,7 @@ void request_contract_shared_memory();
 // check_row runs the row checks of every contract attached to the table on
 // the row about to be stored, and notes each contract version in the
 // pending transaction. Raises LG101 with the contract's reason on refusal.
-void check_row(Relation relation, std::uint64_t table_id, HeapTuple row,
+void check_row(Relation relation, std::uint64_t table_id, TupleTableSlot* row,
                core::PendingTransaction& transaction);
 
 // check_transaction runs, once each, the transaction checks of the contract

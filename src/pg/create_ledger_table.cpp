@@ -76,11 +76,6 @@ void check_convertible(Relation relation) {
                         errmsg("\"%s\" is a system or ledger table and cannot become a ledger table", name),
                         errhint("Make one of your own tables a ledger table.")));
     }
-    if (relation->rd_rel->relam != HEAP_TABLE_AM_OID) {
-        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                        errmsg("table \"%s\" does not use the heap access method", name),
-                        errhint("Ledger tables must be heap tables.")));
-    }
     if (relation->rd_rel->relispartition || relation->rd_rel->relhassubclass || has_superclass(relid)) {
         ereport(ERROR,
                 (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -91,6 +86,13 @@ void check_convertible(Relation relation) {
     if (is_ledger_table(relid)) {
         ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT), errmsg("\"%s\" is already a ledger table", name),
                         errhint("See ledger.tables for the ledger tables of this database.")));
+    }
+    // The ledger access method is heap storage: a table created with it
+    // (as a restore does) converts like a heap table.
+    if (relation->rd_rel->relam != HEAP_TABLE_AM_OID && relation->rd_rel->relam != ledger_access_method()) {
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("table \"%s\" does not use the heap access method", name),
+                        errhint("Ledger tables must be heap tables.")));
     }
     const TupleDesc descriptor = RelationGetDescr(relation);
     for (int i = 0; i < descriptor->natts; ++i) {
@@ -182,35 +184,25 @@ extern "C" Datum pgledger_create_ledger_table(PG_FUNCTION_ARGS) {
     SPI_connect();
     ensure_genesis();
     const auto table_id = static_cast<std::uint64_t>(next_value("table_id_seq"));
-    spi_run(psprintf("ALTER TABLE %s ADD COLUMN %s bigint, ADD COLUMN %s integer", qualified_name, kTxnColumn,
-                     kSeqColumn),
+    // One rewrite, here, moves the table to the ledger access method; no
+    // guard trigger exists yet, so the rewritten rows are not captured. The
+    // default 0 ("no position yet") reserves the position's bytes in every
+    // new tuple, where the access method writes the position in place.
+    spi_run(psprintf("ALTER TABLE %s ADD COLUMN %s bigint DEFAULT 0, ADD COLUMN %s integer DEFAULT 0, SET "
+                     "ACCESS METHOD %s",
+                     qualified_name, kTxnColumn, kSeqColumn, kAccessMethod),
             SPI_OK_UTILITY);
     seal_existing_rows(relid, table_id, qualified_name);
-    spi_run(psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL, ALTER COLUMN %s SET NOT NULL",
-                     qualified_name, kTxnColumn, kSeqColumn),
-            SPI_OK_UTILITY);
-    spi_run(
-        psprintf(
-            "CREATE TRIGGER %s BEFORE INSERT ON %s FOR EACH ROW EXECUTE FUNCTION ledger._seal_row('%llu')",
-            kRowTrigger, qualified_name, static_cast<unsigned long long>(table_id)),
-        SPI_OK_UTILITY);
-    // Confirms each row the row trigger hashed was really stored: INSERT ...
-    // ON CONFLICT DO NOTHING skips rows after BEFORE triggers ran. The WHEN
-    // condition does the work and is false, so no event is ever queued.
-    spi_run(
-        psprintf("CREATE TRIGGER %s AFTER INSERT ON %s FOR EACH ROW WHEN (ledger._row_stored(%llu, NEW.%s, "
-                 "NEW.%s)) EXECUTE FUNCTION ledger._never_fires()",
-                 kStoredTrigger, qualified_name, static_cast<unsigned long long>(table_id), kTxnColumn,
-                 kSeqColumn),
-        SPI_OK_UTILITY);
+    // The position columns stay nullable: NOT NULL is checked before the
+    // access method fills them in. A row stored without a position (NULL or
+    // 0) is reported by verification.
+    // From here on the access method captures every stored row.
     spi_run(psprintf("CREATE TRIGGER %s BEFORE UPDATE OR DELETE OR TRUNCATE ON %s FOR EACH STATEMENT EXECUTE "
-                     "FUNCTION ledger._refuse_change()",
-                     kGuardTrigger, qualified_name),
+                     "FUNCTION ledger._refuse_change('%llu')",
+                     kGuardTrigger, qualified_name, static_cast<unsigned long long>(table_id)),
             SPI_OK_UTILITY);
-    // ALWAYS: session_replication_role = replica must not switch them off.
-    spi_run(psprintf(
-                "ALTER TABLE %s ENABLE ALWAYS TRIGGER %s, ENABLE ALWAYS TRIGGER %s, ENABLE ALWAYS TRIGGER %s",
-                qualified_name, kRowTrigger, kStoredTrigger, kGuardTrigger),
+    // ALWAYS: session_replication_role = replica must not switch it off.
+    spi_run(psprintf("ALTER TABLE %s ENABLE ALWAYS TRIGGER %s", qualified_name, kGuardTrigger),
             SPI_OK_UTILITY);
     Oid types[2] = {INT8OID, REGCLASSOID};
     Datum values[2] = {Int64GetDatum(static_cast<int64>(table_id)), ObjectIdGetDatum(relid)};

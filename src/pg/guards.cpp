@@ -278,16 +278,6 @@ void check_create_trigger(Oid relid, const CreateTrigStmt* statement) {
                         errmsg("trigger \"%s\" of ledger table \"%s\" cannot be replaced",
                                statement->trigname, get_rel_name(relid))));
     }
-    const bool before_row_insert = statement->row && statement->timing == TRIGGER_TYPE_BEFORE &&
-                                   (statement->events & TRIGGER_TYPE_INSERT) != 0;
-    if (before_row_insert && std::strcmp(statement->trigname, kRowTrigger) > 0) {
-        ereport(ERROR,
-                (errcode(ERRCODE_LEDGER_PROTECTED_OBJECT),
-                 errmsg("BEFORE INSERT row trigger \"%s\" would fire after the ledger's row trigger",
-                        statement->trigname),
-                 errdetail("Triggers fire in name order; the ledger hashes the row in \"%s\".", kRowTrigger),
-                 errhint("Choose a name that sorts before \"%s\".", kRowTrigger)));
-    }
 }
 
 [[noreturn]] void refuse_contract_change(Oid schema) {

@@ -231,8 +231,12 @@ struct CachedCodec {
 };
 
 HTAB* codec_cache = nullptr;
+// The codec used last: the rows of a statement go to one table, so most
+// lookups end here, without hashing.
+RowCodec* recent_codec = nullptr;
 
 void forget_codec(Datum, Oid relid) {
+    recent_codec = nullptr;
     if (codec_cache == nullptr) {
         return;
     }
@@ -293,7 +297,7 @@ RowCodec* build_row_codec(Relation relation, std::uint64_t table_id, MemoryConte
             continue;
         }
         if (attribute->attgenerated != '\0') {
-            continue;  // computed from the other columns after the row trigger ran
+            continue;  // computed from the other columns, which are hashed
         }
         ColumnCodec& column = codec->columns[codec->column_count++];
         column.attnum = attribute->attnum;
@@ -325,9 +329,13 @@ RowCodec* row_codec_for(Relation relation, std::uint64_t table_id) {
         CacheRegisterRelcacheCallback(forget_codec, 0);
     }
     const Oid relid = RelationGetRelid(relation);
+    if (recent_codec != nullptr && recent_codec->relid == relid && recent_codec->table_id == table_id) {
+        return recent_codec;
+    }
     bool found = false;
     auto* entry = static_cast<CachedCodec*>(hash_search(codec_cache, &relid, HASH_FIND, &found));
     if (found && entry->codec->table_id == table_id) {
+        recent_codec = entry->codec;
         return entry->codec;
     }
     MemoryContext context =
@@ -349,6 +357,7 @@ RowCodec* row_codec_for(Relation relation, std::uint64_t table_id) {
     }
     entry->codec = codec;
     entry->context = context;
+    recent_codec = codec;
     return codec;
 }
 

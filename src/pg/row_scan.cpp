@@ -6,6 +6,7 @@ extern "C" {
 #include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/tableam.h"
+#include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -20,11 +21,13 @@ void scan_ledger_rows(Relation relation, const RowCodec* codec, const RecordedSa
     bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * descriptor->natts));
     MemoryContext per_row =
         AllocSetContextCreate(CurrentMemoryContext, "pgledger row scan", ALLOCSET_DEFAULT_SIZES);
+    TupleTableSlot* slot = table_slot_create(relation, nullptr);
     TableScanDesc scan = table_beginscan(relation, snapshot, 0, nullptr);
-    HeapTuple tuple = nullptr;
-    while ((tuple = heap_getnext(scan, ForwardScanDirection)) != nullptr) {
+    while (table_scan_getnextslot(scan, ForwardScanDirection, slot)) {
         CHECK_FOR_INTERRUPTS();
         MemoryContext caller = MemoryContextSwitchTo(per_row);
+        bool should_free = false;
+        HeapTuple tuple = ExecFetchSlotHeapTuple(slot, false, &should_free);
         heap_deform_tuple(tuple, descriptor, values, nulls);
         ScannedRow row{};
         row.tid = tuple->t_self;
@@ -49,6 +52,7 @@ void scan_ledger_rows(Relation relation, const RowCodec* codec, const RecordedSa
         MemoryContextReset(per_row);
     }
     table_endscan(scan);
+    ExecDropSingleTupleTableSlot(slot);
     MemoryContextDelete(per_row);
 }
 

@@ -6,7 +6,7 @@ extern "C" {
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
-#include "commands/trigger.h"
+#include "executor/tuptable.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -30,6 +30,7 @@ extern "C" {
 #include "pg/datum_conversion.hpp"
 #include "pg/private_values.hpp"
 #include "pg/row_codec.hpp"
+#include "pg/row_position.hpp"
 #include "pg/signatures.hpp"
 
 namespace pgledger::pg {
@@ -38,24 +39,19 @@ namespace {
 core::PendingTransaction* pending = nullptr;
 int internal_write_depth = 0;
 SPIPlanPtr insert_entry_plan = nullptr;
+// Per-row scratch memory of capture_row, reset at the start of each row: the
+// table access method is called in the executor's per-query context, where
+// allocations would pile up until the statement ends. A contract check may
+// store rows itself; such nested captures must not reset the memory of the
+// row that is still being captured.
+MemoryContext capture_context = nullptr;
+int capture_depth = 0;
 
 core::PendingTransaction& pending_transaction() {
     if (pending == nullptr) {
         pending = call_cpp([] { return new core::PendingTransaction(); });
     }
     return *pending;
-}
-
-std::uint64_t parse_table_id(const Trigger* trigger) {
-    char* end = nullptr;
-    const unsigned long long table_id =
-        trigger->tgnargs == 1 ? std::strtoull(trigger->tgargs[0], &end, 10) : 0;
-    if (table_id == 0 || end == nullptr || *end != '\0') {
-        ereport(ERROR, (errcode(ERRCODE_LEDGER_PROTECTED_OBJECT),
-                        errmsg("ledger trigger \"%s\" has been tampered with", trigger->tgname),
-                        errhint("Its single argument must be the table's ledger id; run ledger.verify().")));
-    }
-    return table_id;
 }
 
 std::uint64_t start_ledger_transaction() {
@@ -177,6 +173,7 @@ void on_transaction_event(XactEvent event, void*) {
         case XACT_EVENT_PARALLEL_COMMIT:
         case XACT_EVENT_PARALLEL_ABORT:
             internal_write_depth = 0;
+            capture_depth = 0;
             if (pending != nullptr) {
                 pending->clear();
             }
@@ -219,86 +216,67 @@ void register_transaction_callbacks() {
     RegisterSubXactCallback(on_subtransaction_event, nullptr);
 }
 
-}  // namespace pgledger::pg
+namespace {
 
-using namespace pgledger::pg;
-
-extern "C" {
-PG_FUNCTION_INFO_V1(pgledger_seal_row);
+MemoryContext fresh_capture_context() {
+    if (capture_context == nullptr) {
+        capture_context =
+            AllocSetContextCreate(TopMemoryContext, "pgledger row capture", ALLOCSET_SMALL_SIZES);
+    } else if (capture_depth == 0) {
+        MemoryContextReset(capture_context);
+    }
+    return capture_context;
 }
 
-// pgledger_seal_row is the BEFORE INSERT row trigger of every ledger table:
-// it gives the row its ledger position and records the hash of its values.
-extern "C" Datum pgledger_seal_row(PG_FUNCTION_ARGS) {
-    if (!CALLED_AS_TRIGGER(fcinfo)) {
-        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-                        errmsg("ledger._seal_row() may only be called as a trigger")));
+}  // namespace
+
+void capture_row(Relation relation, TupleTableSlot* slot, core::RowState state) {
+    const std::uint64_t table_id = ledger_table_id(relation);
+    if (table_id == 0) {
+        return;  // not (or not yet, in a restore) a ledger table: stored as is
     }
-    auto* data = reinterpret_cast<TriggerData*>(fcinfo->context);
-    if (!TRIGGER_FIRED_BEFORE(data->tg_event) || !TRIGGER_FIRED_FOR_ROW(data->tg_event) ||
-        !TRIGGER_FIRED_BY_INSERT(data->tg_event)) {
-        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-                        errmsg("ledger._seal_row() must fire BEFORE INSERT FOR EACH ROW")));
-    }
-    Relation relation = data->tg_relation;
-    const std::uint64_t table_id = parse_table_id(data->tg_trigger);
     const RowCodec* codec = row_codec_for(relation, table_id);
-    pgledger::core::PendingTransaction& transaction = pending_transaction();
+    core::PendingTransaction& transaction = pending_transaction();
     const std::uint64_t txn_id = transaction.active() ? transaction.txn_id() : start_ledger_transaction();
     const std::uint32_t seq = call_cpp([&] { return transaction.next_seq(); });
 
-    const TupleDesc descriptor = RelationGetDescr(relation);
-    Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * descriptor->natts));
-    bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * descriptor->natts));
-    heap_deform_tuple(data->tg_trigtuple, descriptor, values, nulls);
-    values[codec->txn_attnum - 1] = Int64GetDatum(static_cast<int64>(txn_id));
-    nulls[codec->txn_attnum - 1] = false;
-    values[codec->seq_attnum - 1] = Int32GetDatum(static_cast<int32>(seq));
-    nulls[codec->seq_attnum - 1] = false;
-    // Formed from the values already deformed, rather than modified in place,
-    // which would deform the row a second time.
-    HeapTuple stored = heap_form_tuple(descriptor, values, nulls);
-    stored->t_tableOid = data->tg_trigtuple->t_tableOid;
-    check_row(relation, table_id, stored, transaction);
+    set_row_position(slot, codec->txn_attnum, static_cast<int64>(txn_id), codec->seq_attnum,
+                     static_cast<int32>(seq));
+    MemoryContext caller = MemoryContextSwitchTo(fresh_capture_context());
+    ++capture_depth;
+    const bool* nulls = slot->tts_isnull;
     PrivateValue* private_values = nullptr;
     if (codec->private_count > 0) {
         private_values = static_cast<PrivateValue*>(palloc0(sizeof(PrivateValue) * codec->column_count));
         draw_salts(codec, nulls, private_values);
     }
-    const pgledger::core::Digest hash = hash_row(codec, values, nulls, txn_id, seq, private_values);
+    const core::Digest hash = hash_row(codec, slot->tts_values, nulls, txn_id, seq, private_values);
+    check_row(relation, table_id, slot, transaction);
     if (private_values != nullptr) {
         record_salts(codec, nulls, private_values, txn_id, seq);
     }
-    call_cpp([&] { transaction.add_row(table_id, seq, hash, GetCurrentSubTransactionId()); });
-    return PointerGetDatum(stored);
+    --capture_depth;
+    MemoryContextSwitchTo(caller);
+    call_cpp([&] { transaction.add_row(table_id, seq, hash, GetCurrentSubTransactionId(), state); });
 }
 
-extern "C" {
-PG_FUNCTION_INFO_V1(pgledger_row_stored);
-PG_FUNCTION_INFO_V1(pgledger_never_fires);
-}
-
-// pgledger_row_stored is the WHEN condition of the AFTER INSERT trigger: it
-// is evaluated only for rows that were really inserted, and marks them so.
-// It is always false, so the trigger itself never fires.
-extern "C" Datum pgledger_row_stored(PG_FUNCTION_ARGS) {
-    const auto table_id = static_cast<std::uint64_t>(PG_GETARG_INT64(0));
-    const auto txn_id = static_cast<std::uint64_t>(PG_GETARG_INT64(1));
-    const auto seq = static_cast<std::uint32_t>(PG_GETARG_INT32(2));
-    if (pending != nullptr && pending->active() && pending->txn_id() == txn_id) {
-        call_cpp([&] { (void)pending->confirm_stored(table_id, seq); });
+void confirm_speculative_row(Relation relation, TupleTableSlot* slot) {
+    const std::uint64_t table_id = ledger_table_id(relation);
+    if (table_id == 0 || pending == nullptr || !pending->active()) {
+        return;
     }
-    PG_RETURN_BOOL(false);
+    const RowCodec* codec = row_codec_for(relation, table_id);
+    bool is_null = true;
+    const Datum seq = slot_getattr(slot, codec->seq_attnum, &is_null);
+    if (!is_null) {
+        call_cpp(
+            [&] { (void)pending->confirm_stored(table_id, static_cast<std::uint32_t>(DatumGetInt32(seq))); });
+    }
 }
 
-extern "C" Datum pgledger_never_fires(PG_FUNCTION_ARGS) {
-    (void)fcinfo;
-    ereport(ERROR,
-            (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED), errmsg("ledger._never_fires() was called"),
-             errdetail("It backs a trigger whose WHEN condition is always false."),
-             errhint("Run ledger.verify(); the ledger triggers may have been altered.")));
-    PG_RETURN_NULL();
-}
+}  // namespace pgledger::pg
+
+using namespace pgledger::pg;
 
 extern "C" {
 PG_FUNCTION_INFO_V1(pgledger_now);

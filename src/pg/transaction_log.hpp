@@ -1,7 +1,14 @@
-// What the current transaction appends to ledger tables: the row trigger
-// records each row's hash; just before commit the transaction's entries are
-// written to ledger.transactions, in the same transaction as the rows.
+// What the current transaction appends to ledger tables: the ledger table
+// access method hands each row over as it is stored, and its hash is kept;
+// just before commit the transaction's entries are written to
+// ledger.transactions, in the same transaction as the rows.
 #pragma once
+
+extern "C" {
+#include "postgres.h"
+#include "executor/tuptable.h"
+#include "utils/relcache.h"
+}
 
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +16,15 @@
 #include "core/pending_transaction.hpp"
 
 namespace pgledger::pg {
+
+// capture_row gives a row about to be stored in a ledger table its ledger
+// position (written into the slot), runs the table's contract row checks and
+// keeps the row's hash for the transaction's entry. Rows of a table that is
+// not (yet) a ledger table, as during a restore, are left alone.
+void capture_row(Relation relation, TupleTableSlot* slot, core::RowState state);
+// confirm_speculative_row: a speculative insertion captured earlier found no
+// conflict and was stored.
+void confirm_speculative_row(Relation relation, TupleTableSlot* slot);
 
 // record_entry writes one transaction's entry for one ledger table to
 // ledger.transactions (requires SPI).

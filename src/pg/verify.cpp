@@ -178,9 +178,14 @@ void verify_table(core::Verifier* verifier, const LedgerTable& table) {
             verifier, table.table_id,
             trigger_table_id == 0
                 ? pstrdup(
-                      "the ledger row trigger is missing: rows inserted now are neither hashed nor sealed")
-                : psprintf("the ledger row trigger was changed to ledger id %llu",
+                      "the ledger guard trigger is missing: rows inserted now are neither hashed nor sealed")
+                : psprintf("the ledger guard trigger was changed to ledger id %llu",
                            static_cast<unsigned long long>(trigger_table_id)));
+    }
+    if (relation->rd_rel->relam != ledger_access_method()) {
+        add_problem(verifier, table.table_id,
+                    pstrdup("the table no longer uses the ledger access method: rows inserted now are "
+                            "neither hashed nor sealed"));
     }
     const RowCodec* codec = build_row_codec(relation, table.table_id, CurrentMemoryContext);
     const RecordedSalts* salts = codec->private_count > 0 ? load_recorded_salts(codec) : nullptr;

@@ -8,21 +8,21 @@ source "$(dirname "$0")/common.bash"
 
 start_cluster
 
-# Four tables, each filled by three transactions of four rows sealed into three different
+# Five tables, each filled by three transactions of four rows sealed into three different
 # blocks; the victims are in the middle transaction, so neither first nor last is special.
 cluster_psql > /dev/null <<'SQL'
 CREATE EXTENSION pgledger;
 DO $$
 DECLARE t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['t_change', 't_delete', 't_forge', 't_unknown'] LOOP
+    FOREACH t IN ARRAY ARRAY['t_change', 't_delete', 't_forge', 't_unknown', 't_storage'] LOOP
         EXECUTE format('CREATE TABLE %I (id int PRIMARY KEY, name text, amount numeric)', t);
         PERFORM ledger.create_ledger_table(t::regclass);
     END LOOP;
 END $$;
 SQL
 for batch in 0 1 2; do
-    for t in t_change t_delete t_forge t_unknown; do
+    for t in t_change t_delete t_forge t_unknown t_storage; do
         sql "INSERT INTO $t (id, name, amount)
              SELECT g, 'alice-' || lpad(g::text, 4, '0'), g * 1.5 FROM generate_series($batch * 4 + 1, $batch * 4 + 4) g" > /dev/null
     done
@@ -98,5 +98,17 @@ assert_problems t_unknown \
 # All earlier cases are still reported, each still exactly once, and the chain is intact.
 [ "$(verify_problems | grep -vc '^chain|')" = 6 ] || fail "expected 6 row problems in all, got: $(verify_problems)"
 assert_problems chain
+assert_problems t_storage
+
+# (e) the table is moved to plain heap storage for good: the rows inserted from then on,
+# through the guarded server, are neither positioned nor hashed, and verify() says why.
+behind_hooks e <<'SQL'
+UPDATE pg_class SET relam = (SELECT oid FROM pg_am WHERE amname = 'heap') WHERE oid = 't_storage'::regclass;
+DELETE FROM tampered_relations WHERE oid = 't_storage'::regclass;
+SQL
+sql "INSERT INTO t_storage (id, name, amount) VALUES (300, 'unsealed', 1)" > /dev/null
+assert_problems t_storage \
+    "the table no longer uses the ledger access method: rows inserted now are neither hashed nor sealed" \
+    "row $(ctid_of t_storage 300) has no ledger position*"
 
 pass

@@ -18,11 +18,21 @@ constexpr std::uint32_t kTopLevel = 1;
 constexpr std::uint64_t kAccounts = 100;
 constexpr std::uint64_t kPayments = 200;
 
-// Inserts one row and confirms it was stored, as the AFTER trigger does.
+// Inserts one row, as a plain INSERT does.
 std::uint32_t insert(PendingTransaction& transaction, std::uint64_t table_id, std::uint32_t subtransaction) {
     const std::uint32_t seq = transaction.next_seq();
-    transaction.add_row(table_id, seq, filled_digest(static_cast<std::uint8_t>(seq)), subtransaction);
-    EXPECT_TRUE(transaction.confirm_stored(table_id, seq));
+    transaction.add_row(table_id, seq, filled_digest(static_cast<std::uint8_t>(seq)), subtransaction,
+                        RowState::stored);
+    return seq;
+}
+
+// Starts a speculative insertion (INSERT ... ON CONFLICT DO NOTHING), not
+// yet confirmed.
+std::uint32_t insert_speculatively(PendingTransaction& transaction, std::uint64_t table_id,
+                                   std::uint32_t subtransaction) {
+    const std::uint32_t seq = transaction.next_seq();
+    transaction.add_row(table_id, seq, filled_digest(static_cast<std::uint8_t>(seq)), subtransaction,
+                        RowState::speculative);
     return seq;
 }
 
@@ -75,15 +85,15 @@ TEST(PendingTransaction, NumbersRowsAcrossTablesAndGroupsThemPerTable) {
     EXPECT_EQ(sealed_seqs(transaction, kPayments), (Seqs{2, 4}));
 }
 
-TEST(PendingTransaction, RowsNeverConfirmedAreNotSealed) {
-    // INSERT ... ON CONFLICT DO NOTHING: the BEFORE trigger hashed a row
-    // that was then skipped.
+TEST(PendingTransaction, SpeculativeRowsNeverConfirmedAreNotSealed) {
+    // INSERT ... ON CONFLICT DO NOTHING: the speculative insertion of row 2
+    // met a conflict and was taken back.
     PendingTransaction transaction;
     transaction.start(1);
     insert(transaction, kAccounts, kTopLevel);
-    const std::uint32_t skipped = transaction.next_seq();
-    transaction.add_row(kAccounts, skipped, filled_digest(static_cast<std::uint8_t>(skipped)), kTopLevel);
-    insert(transaction, kAccounts, kTopLevel);
+    insert_speculatively(transaction, kAccounts, kTopLevel);
+    const std::uint32_t confirmed = insert_speculatively(transaction, kAccounts, kTopLevel);
+    EXPECT_TRUE(transaction.confirm_stored(kAccounts, confirmed));
     EXPECT_EQ(sealed_seqs(transaction, kAccounts), (Seqs{1, 3}));
 }
 
@@ -101,9 +111,7 @@ TEST(PendingTransaction, ConfirmsRowsOfAMultiRowStatementOutOfOrder) {
     transaction.start(1);
     Seqs seqs;
     for (int i = 0; i < 4; ++i) {
-        seqs.push_back(transaction.next_seq());
-        transaction.add_row(kAccounts, seqs.back(), filled_digest(static_cast<std::uint8_t>(seqs.back())),
-                            kTopLevel);
+        seqs.push_back(insert_speculatively(transaction, kAccounts, kTopLevel));
     }
     EXPECT_TRUE(transaction.confirm_stored(kAccounts, seqs[3]));
     EXPECT_TRUE(transaction.confirm_stored(kAccounts, seqs[1]));
@@ -187,15 +195,11 @@ TEST(PendingTransaction, ThreeLevelsCommittedThenMiddleAborted) {
 TEST(PendingTransaction, AbortKeepsStoredFlagsWithTheirRows) {
     PendingTransaction transaction;
     transaction.start(1);
-    auto hash_only = [&](std::uint32_t subtransaction) {
-        const std::uint32_t seq = transaction.next_seq();
-        transaction.add_row(kAccounts, seq, filled_digest(static_cast<std::uint8_t>(seq)), subtransaction);
-        return seq;
-    };
-    insert(transaction, kAccounts, kTopLevel);               // 1 stored
-    const std::uint32_t unconfirmed = hash_only(kTopLevel);  // 2 hashed, not (yet) stored
-    insert(transaction, kAccounts, 2);                       // 3 stored, aborted below
-    hash_only(2);                                            // 4 hashed, aborted below
+    insert(transaction, kAccounts, kTopLevel);  // 1 stored
+    const std::uint32_t unconfirmed =
+        insert_speculatively(transaction, kAccounts, kTopLevel);  // 2 not (yet) confirmed
+    insert(transaction, kAccounts, 2);                            // 3 stored, aborted below
+    insert_speculatively(transaction, kAccounts, 2);              // 4 speculative, aborted below
     transaction.abort_subtransaction(2);
     insert(transaction, kAccounts, kTopLevel);  // 5 stored
     EXPECT_EQ(sealed_seqs(transaction, kAccounts), (Seqs{1, 5}));
