@@ -37,19 +37,22 @@ CREATE TABLE ledger.transactions (
     table_id bigint NOT NULL,
     row_count integer NOT NULL,
     rows_root bytea NOT NULL,
-    row_hashes bytea NOT NULL,
+    row_index bytea NOT NULL,
     committed_by name NOT NULL,
     contract_ids bigint[] NOT NULL DEFAULT '{}',
     block_height bigint,
     PRIMARY KEY (transaction_id, table_id)
 );
 CREATE INDEX transactions_unsealed ON ledger.transactions (transaction_id) WHERE block_height IS NULL;
--- Row hashes are random bytes: compressing them is wasted work, and the
--- hashes of a transaction of up to about 200 rows stay in the row itself.
-ALTER TABLE ledger.transactions ALTER COLUMN row_hashes SET STORAGE EXTERNAL;
+-- The row index is mostly hash prefixes, random bytes: compressing them is
+-- wasted work, and the index of a transaction of up to about 1,000 rows stays
+-- in the row itself.
+ALTER TABLE ledger.transactions ALTER COLUMN row_index SET STORAGE EXTERNAL;
 ALTER TABLE ledger.transactions SET (toast_tuple_target = 8160);
 COMMENT ON TABLE ledger.transactions IS
-    'One entry per committed transaction and ledger table: the hashes of the rows it appended, and the block that sealed them.';
+    'One entry per committed transaction and ledger table: the rows root of the rows it appended, their index, and the block that sealed them.';
+COMMENT ON COLUMN ledger.transactions.row_index IS
+    'Which rows the transaction appended (runs of row numbers) and the first 8 bytes of each row hash, to name a changed row.';
 
 CREATE SEQUENCE ledger.contract_id_seq;
 CREATE TABLE ledger.contracts (

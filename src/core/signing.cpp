@@ -32,24 +32,19 @@ void put_domain(Sha256& hasher, std::string_view tag) {
 }  // namespace
 
 Digest transaction_signing_digest(const LedgerId& ledger_id, std::uint64_t transaction_id,
-                                  std::string_view participant, std::vector<SignedTableRows> tables) {
+                                  std::string_view participant, std::vector<SignedTable> tables) {
     std::sort(tables.begin(), tables.end(),
-              [](const SignedTableRows& a, const SignedTableRows& b) { return a.table_id < b.table_id; });
+              [](const SignedTable& a, const SignedTable& b) { return a.table_id < b.table_id; });
     Sha256 hasher;
-    put_domain(hasher, "pgledger-transaction-signature-v1");
+    put_domain(hasher, "pgledger-transaction-signature-v2");
     hasher.update(ledger_id.data(), ledger_id.size());
     put_u64(hasher, transaction_id);
     put_text(hasher, participant);
     put_u32(hasher, static_cast<std::uint32_t>(tables.size()));
-    for (auto& table : tables) {
-        std::sort(table.rows.begin(), table.rows.end(),
-                  [](const SealedRowHash& a, const SealedRowHash& b) { return a.seq < b.seq; });
+    for (const auto& table : tables) {
         put_u64(hasher, table.table_id);
-        put_u32(hasher, static_cast<std::uint32_t>(table.rows.size()));
-        for (const auto& row : table.rows) {
-            put_u32(hasher, row.seq);
-            hasher.update(row.hash.data(), row.hash.size());
-        }
+        put_u32(hasher, table.row_count);
+        hasher.update(table.rows_root.data(), table.rows_root.size());
     }
     return hasher.finish();
 }

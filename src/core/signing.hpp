@@ -18,17 +18,20 @@ namespace pgledger::core {
 // replayed into another ledger.
 using LedgerId = Digest;
 
-struct SignedTableRows {
+// SignedTable is what a transaction appended to one ledger table, as its
+// entry records it: the row count and the rows root (the Merkle root of the
+// row hashes in ascending row number, each hash covering the row's position).
+struct SignedTable {
     std::uint64_t table_id;
-    std::vector<SealedRowHash> rows;  // ascending seq
+    std::uint32_t row_count;
+    Digest rows_root;
 };
 
 // transaction_signing_digest binds a participant's signature to one ledger
 // transaction and exactly the rows it appended: tables in ascending id,
-// rows in ascending sequence number. Table ids are distinct, and so are the
-// sequence numbers of a transaction's rows, as a ledger transaction has them.
+// which are distinct, as a ledger transaction has them.
 Digest transaction_signing_digest(const LedgerId& ledger_id, std::uint64_t transaction_id,
-                                  std::string_view participant, std::vector<SignedTableRows> tables);
+                                  std::string_view participant, std::vector<SignedTable> tables);
 
 // key_event_digest is what the holder of a key signs to register it
 // (version 1, signed with the new key: proof of possession) or to rotate to

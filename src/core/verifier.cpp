@@ -7,41 +7,6 @@
 
 namespace pgledger::core {
 
-namespace {
-constexpr std::size_t kRowHashRecordSize = 4 + 32;
-}
-
-bool decode_row_hashes(const std::uint8_t* bytes, std::size_t size, std::vector<SealedRowHash>& out) {
-    if (size % kRowHashRecordSize != 0) {
-        return false;
-    }
-    out.clear();
-    out.reserve(size / kRowHashRecordSize);
-    for (std::size_t offset = 0; offset < size; offset += kRowHashRecordSize) {
-        SealedRowHash row{};
-        row.seq = static_cast<std::uint32_t>(bytes[offset]) << 24 |
-                  static_cast<std::uint32_t>(bytes[offset + 1]) << 16 |
-                  static_cast<std::uint32_t>(bytes[offset + 2]) << 8 |
-                  static_cast<std::uint32_t>(bytes[offset + 3]);
-        std::copy(bytes + offset + 4, bytes + offset + kRowHashRecordSize, row.hash.begin());
-        if (!out.empty() && out.back().seq >= row.seq) {
-            return false;
-        }
-        out.push_back(row);
-    }
-    return true;
-}
-
-std::vector<std::uint8_t> encode_row_hashes(const std::vector<SealedRowHash>& rows) {
-    std::vector<std::uint8_t> out;
-    out.reserve(rows.size() * kRowHashRecordSize);
-    for (const auto& row : rows) {
-        append_u32(out, row.seq);
-        out.insert(out.end(), row.hash.begin(), row.hash.end());
-    }
-    return out;
-}
-
 Verifier::Verifier(std::vector<std::uint64_t> in_scope_tables)
     : in_scope_tables_(std::move(in_scope_tables)) {
     for (auto table_id : in_scope_tables_) {
@@ -60,8 +25,8 @@ void Verifier::add_block(const StoredBlock& block) {
 void Verifier::add_entry(StoredEntry entry) {
     const auto key = std::make_pair(entry.fields.txn_id, entry.fields.table_id);
     EntryState state;
-    state.recomputed.resize(entry.row_hashes.size());
-    state.seen.assign(entry.row_hashes.size(), false);
+    state.recomputed.resize(entry.rows.size());
+    state.seen.assign(entry.rows.size(), false);
     state.stored = std::move(entry);
     entry_index_[key] = entries_.size();
     entries_.push_back(std::move(state));
@@ -100,10 +65,10 @@ void Verifier::add_row(std::uint64_t table_id, std::optional<std::uint64_t> txn_
         return;
     }
     EntryState& entry = entries_[found->second];
-    const auto& sealed = entry.stored.row_hashes;
+    const auto& sealed = entry.stored.rows;
     const auto position =
         std::lower_bound(sealed.begin(), sealed.end(), *seq,
-                         [](const SealedRowHash& row, std::uint32_t s) { return row.seq < s; });
+                         [](const IndexedRow& row, std::uint32_t s) { return row.seq < s; });
     if (position == sealed.end() || position->seq != *seq) {
         entry.has_problem = true;
         report_row(table_id, row_name() + " " + block_text(entry) +
@@ -118,7 +83,7 @@ void Verifier::add_row(std::uint64_t table_id, std::optional<std::uint64_t> txn_
     }
     entry.seen[index] = true;
     entry.recomputed[index] = recomputed_hash;
-    if (recomputed_hash != position->hash) {
+    if (hash_prefix_of(recomputed_hash) != position->hash_prefix) {
         entry.has_problem = true;
         report_row(table_id, row_name() + " " + block_text(entry) +
                                  " was changed: its values no longer hash to the sealed row hash");
@@ -137,34 +102,35 @@ Digest Verifier::entry_digest_for_block(EntryState& entry) {
         // table's own verification checks its rows and its record.
         return entry_hash(stored.fields);
     }
-    std::vector<Digest> sealed_hashes;
-    sealed_hashes.reserve(stored.row_hashes.size());
-    for (const auto& row : stored.row_hashes) {
-        sealed_hashes.push_back(row.hash);
-    }
-    const Digest sealed_root = merkle_root(sealed_hashes);
-    if (!stored.row_hashes_well_formed || sealed_root != stored.fields.rows_root ||
-        sealed_hashes.size() != stored.fields.row_count) {
+    if (!stored.row_index_well_formed || stored.rows.size() != stored.fields.row_count) {
         entry.has_problem = true;
-        problems_.push_back(Problem{table_id, "the ledger's record of " + entry_name() +
-                                                  " was altered: its row hashes do not match its rows root"});
+        problems_.push_back(
+            Problem{table_id, "the ledger's record of " + entry_name() +
+                                  " was altered: its row index does not match its row count"});
     }
     std::vector<Digest> present;
-    present.reserve(stored.row_hashes.size());
-    for (std::size_t i = 0; i < stored.row_hashes.size(); ++i) {
+    present.reserve(stored.rows.size());
+    for (std::size_t i = 0; i < stored.rows.size(); ++i) {
         if (entry.seen[i]) {
             present.push_back(entry.recomputed[i]);
         } else {
             entry.has_problem = true;
-            report_row(table_id, "row " + std::to_string(stored.row_hashes[i].seq) + " of " + entry_name() +
+            report_row(table_id, "row " + std::to_string(stored.rows[i].seq) + " of " + entry_name() +
                                      " is missing: it was deleted");
         }
     }
+    const Digest present_root = merkle_root(present);
+    // Every row present and matching its short hash: then the full hashes
+    // must give the sealed root. If they do not, the record was altered, or
+    // a row was changed so that its hash keeps the recorded prefix.
+    if (!entry.has_problem && present_root != stored.fields.rows_root) {
+        entry.has_problem = true;
+        problems_.push_back(Problem{table_id, "the ledger's record of " + entry_name() +
+                                                  " was altered: its rows no longer hash to its rows root"});
+    }
     EntryFields recomputed = stored.fields;
     recomputed.row_count = static_cast<std::uint32_t>(present.size());
-    // Every row present and equal to its sealed hash: the recomputed root is
-    // the sealed one, so the tree need not be hashed twice.
-    recomputed.rows_root = entry.has_problem ? merkle_root(present) : sealed_root;
+    recomputed.rows_root = present_root;
     return entry_hash(recomputed);
 }
 

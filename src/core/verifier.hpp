@@ -14,14 +14,15 @@
 #include "core/canonical.hpp"
 #include "core/chain.hpp"
 #include "core/pending_transaction.hpp"
+#include "core/row_index.hpp"
 
 namespace pgledger::core {
 
 struct StoredEntry {
     EntryFields fields;
     std::optional<std::uint64_t> block_height;  // empty while not yet sealed
-    std::vector<SealedRowHash> row_hashes;      // as sealed, ascending seq
-    bool row_hashes_well_formed = true;
+    std::vector<IndexedRow> rows;               // the row index, ascending seq
+    bool row_index_well_formed = true;
 };
 
 struct Problem {
@@ -41,14 +42,10 @@ struct TableSummary {
     std::uint64_t blocks_checked = 0;
 };
 
-// decode_row_hashes parses the stored (u32 seq, 32-byte hash) list.
-bool decode_row_hashes(const std::uint8_t* bytes, std::size_t size, std::vector<SealedRowHash>& out);
-std::vector<std::uint8_t> encode_row_hashes(const std::vector<SealedRowHash>& rows);
-
 class Verifier {
   public:
     // in_scope_tables: the tables whose rows are scanned; entries of other
-    // tables count towards block roots through their stored row hashes.
+    // tables count towards block roots through their stored rows roots.
     explicit Verifier(std::vector<std::uint64_t> in_scope_tables);
 
     void add_block(const StoredBlock& block);
@@ -75,7 +72,7 @@ class Verifier {
   private:
     struct EntryState {
         StoredEntry stored;
-        std::vector<Digest> recomputed;  // parallel to stored.row_hashes
+        std::vector<Digest> recomputed;  // parallel to stored.rows
         std::vector<bool> seen;
         bool has_problem = false;
     };

@@ -22,6 +22,7 @@ extern "C" {
 #include <cstring>
 
 #include "core/ed25519.hpp"
+#include "core/row_index.hpp"
 #include "core/signing.hpp"
 #include "core/verifier.hpp"
 #include "pg/catalog.hpp"
@@ -116,11 +117,12 @@ core::Digest pending_digest(const core::LedgerId& id, const core::PendingTransac
     const std::uint64_t excluded = signatures_table_id();
     const char* name = utf8_name(participant);
     const auto digest = call_cpp([&] {
-        std::vector<core::SignedTableRows> tables;
+        std::vector<core::SignedTable> tables;
         for (const auto& table : transaction.tables()) {
-            auto rows = core::PendingTransaction::stored_rows(table);
+            const auto rows = core::PendingTransaction::stored_rows(table);
             if (table.table_id != excluded && !rows.empty()) {
-                tables.push_back(core::SignedTableRows{table.table_id, std::move(rows)});
+                tables.push_back(core::SignedTable{table.table_id, static_cast<std::uint32_t>(rows.size()),
+                                                   core::rows_root(rows)});
             }
         }
         // Not one expression: the vector is moved into the digest call.
@@ -372,19 +374,19 @@ extern "C" Datum pgledger_transaction_digest(PG_FUNCTION_ARGS) {
 }
 
 // pgledger_recorded_transaction_digest recomputes what a participant signed
-// from the row hashes the ledger recorded for a committed transaction.
+// from the entries the ledger recorded for a committed transaction.
 extern "C" Datum pgledger_recorded_transaction_digest(PG_FUNCTION_ARGS) {
     const int64 transaction_id = PG_GETARG_INT64(0);
     const char* participant = participant_argument(PG_GETARG_TEXT_PP(1));
     const std::uint64_t excluded = signatures_table_id();
     // Made before SPI_connect: it must outlive SPI's memory.
-    auto* tables = owned_by_context<std::vector<core::SignedTableRows>>(CurrentMemoryContext);
+    auto* tables = owned_by_context<std::vector<core::SignedTable>>(CurrentMemoryContext);
     SPI_connect();
     const core::LedgerId id = ledger_id();
     Oid types[2] = {INT8OID, INT8OID};
     Datum values[2] = {Int64GetDatum(transaction_id), Int64GetDatum(static_cast<int64>(excluded))};
     if (SPI_execute_with_args(
-            "SELECT table_id, row_hashes FROM ledger.transactions WHERE transaction_id = $1 "
+            "SELECT table_id, row_count, rows_root FROM ledger.transactions WHERE transaction_id = $1 "
             "AND table_id <> $2 ORDER BY table_id",
             2, types, values, nullptr, true, 0) != SPI_OK_SELECT) {
         elog(ERROR, "pgledger could not read ledger transaction %lld",
@@ -393,18 +395,14 @@ extern "C" Datum pgledger_recorded_transaction_digest(PG_FUNCTION_ARGS) {
     const uint64 count = SPI_processed;
     bool well_formed = count > 0;
     for (uint64 i = 0; i < count && well_formed; ++i) {
-        const char* bytes = nullptr;
-        std::size_t size = 0;
-        const auto table_id =
-            static_cast<std::uint64_t>(spi_int64(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, 0));
-        well_formed =
-            spi_bytes(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &bytes, &size) && call_cpp([&] {
-                core::SignedTableRows rows{table_id, {}};
-                const bool decoded =
-                    core::decode_row_hashes(reinterpret_cast<const std::uint8_t*>(bytes), size, rows.rows);
-                tables->push_back(std::move(rows));
-                return decoded;
-            });
+        HeapTuple tuple = SPI_tuptable->vals[i];
+        const auto table_id = static_cast<std::uint64_t>(spi_int64(tuple, SPI_tuptable->tupdesc, 1, 0));
+        const int32 row_count = spi_int32(tuple, SPI_tuptable->tupdesc, 2, -1);
+        core::Digest root{};
+        well_formed = row_count >= 0 && spi_digest(tuple, SPI_tuptable->tupdesc, 3, root);
+        call_cpp([&] {
+            tables->push_back(core::SignedTable{table_id, static_cast<std::uint32_t>(row_count), root});
+        });
     }
     SPI_finish();
     if (!well_formed) {

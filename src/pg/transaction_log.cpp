@@ -20,7 +20,7 @@ extern "C" {
 #include <cstdlib>
 #include <cstring>
 
-#include "core/merkle.hpp"
+#include "core/row_index.hpp"
 #include "core/pending_transaction.hpp"
 #include "core/verifier.hpp"
 #include "pg/catalog.hpp"
@@ -72,25 +72,20 @@ std::uint64_t start_ledger_transaction() {
 void record_entry(std::uint64_t txn_id, std::uint64_t table_id, const core::SealedRowHash* rows,
                   std::size_t count, const char* committed_by, const std::uint64_t* contract_ids,
                   std::size_t contract_count) {
-    core::Digest rows_root{};
-    const std::size_t encoded_size = count * (4 + 32);
-    bytea* row_hashes = static_cast<bytea*>(palloc(VARHDRSZ + encoded_size));
-    SET_VARSIZE(row_hashes, VARHDRSZ + encoded_size);
+    core::Digest root{};
+    auto* encoded = owned_by_context<std::vector<std::uint8_t>>(CurrentMemoryContext);
     call_cpp([&] {
         const std::vector<core::SealedRowHash> sealed(rows, rows + count);
-        std::vector<core::Digest> leaves;
-        leaves.reserve(count);
-        for (const auto& row : sealed) {
-            leaves.push_back(row.hash);
-        }
-        rows_root = core::merkle_root(leaves);
-        const auto encoded = core::encode_row_hashes(sealed);
-        std::memcpy(VARDATA(row_hashes), encoded.data(), encoded.size());
+        root = core::rows_root(sealed);
+        *encoded = core::encode_row_index(sealed);
     });
+    bytea* row_index = static_cast<bytea*>(palloc(VARHDRSZ + encoded->size()));
+    SET_VARSIZE(row_index, VARHDRSZ + encoded->size());
+    std::memcpy(VARDATA(row_index), encoded->data(), encoded->size());
     if (insert_entry_plan == nullptr) {
         Oid types[7] = {INT8OID, INT8OID, INT4OID, BYTEAOID, BYTEAOID, NAMEOID, INT8ARRAYOID};
         SPIPlanPtr plan = SPI_prepare(
-            "INSERT INTO ledger.transactions (transaction_id, table_id, row_count, rows_root, row_hashes, "
+            "INSERT INTO ledger.transactions (transaction_id, table_id, row_count, rows_root, row_index, "
             "committed_by, contract_ids) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             7, types);
         if (plan == nullptr || SPI_keepplan(plan) != 0) {
@@ -106,8 +101,8 @@ void record_entry(std::uint64_t txn_id, std::uint64_t table_id, const core::Seal
     Datum values[7] = {Int64GetDatum(static_cast<int64>(txn_id)),
                        Int64GetDatum(static_cast<int64>(table_id)),
                        Int32GetDatum(static_cast<int32>(count)),
-                       PointerGetDatum(digest_to_bytea(rows_root)),
-                       PointerGetDatum(row_hashes),
+                       PointerGetDatum(digest_to_bytea(root)),
+                       PointerGetDatum(row_index),
                        CStringGetDatum(committed_by),
                        PointerGetDatum(construct_array(ids, static_cast<int>(contract_count), INT8OID, 8,
                                                        true, TYPALIGN_DOUBLE))};

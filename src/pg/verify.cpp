@@ -61,14 +61,14 @@ LedgerTable* load_tables(Oid only_relid, int* count) {
 }
 
 void load_entries(core::Verifier* verifier, const RecordedContracts& contracts, ArrayType* scope) {
-    // Row hashes are read only for the tables being verified: other tables'
+    // Row indexes are read only for the tables being verified: other tables'
     // entries enter block roots as recorded.
     Oid types[1] = {INT8ARRAYOID};
     Datum values[1] = {PointerGetDatum(scope)};
     Portal cursor = SPI_cursor_open_with_args(
         "pgledger_verify_entries",
         "SELECT transaction_id, table_id, row_count, rows_root, "
-        "CASE WHEN table_id = ANY ($1) THEN row_hashes ELSE '\\x'::bytea END, committed_by, block_height, "
+        "CASE WHEN table_id = ANY ($1) THEN row_index ELSE '\\x'::bytea END, committed_by, block_height, "
         "contract_ids FROM ledger.transactions",
         1, types, values, nullptr, true, 0);
     for (;;) {
@@ -83,10 +83,10 @@ void load_entries(core::Verifier* verifier, const RecordedContracts& contracts, 
             const int64 table_id = spi_int64(tuple, descriptor, 2, 0);
             const int32 row_count = spi_int32(tuple, descriptor, 3, -1);
             core::Digest rows_root{};
-            const char* hashes = nullptr;
-            std::size_t hashes_size = 0;
+            const char* index = nullptr;
+            std::size_t index_size = 0;
             const bool well_formed = spi_digest(tuple, descriptor, 4, rows_root) &&
-                                     spi_bytes(tuple, descriptor, 5, &hashes, &hashes_size) && row_count >= 0;
+                                     spi_bytes(tuple, descriptor, 5, &index, &index_size) && row_count >= 0;
             const char* committed_by = spi_name(tuple, descriptor, 6, "");
             const int64 height = spi_int64(tuple, descriptor, 7, -1);
             int contract_count = 0;
@@ -106,9 +106,9 @@ void load_entries(core::Verifier* verifier, const RecordedContracts& contracts, 
                 if (height >= 0) {
                     entry.block_height = static_cast<std::uint64_t>(height);
                 }
-                entry.row_hashes_well_formed =
-                    well_formed && core::decode_row_hashes(reinterpret_cast<const std::uint8_t*>(hashes),
-                                                           hashes_size, entry.row_hashes);
+                entry.row_index_well_formed =
+                    well_formed && core::decode_row_index(reinterpret_cast<const std::uint8_t*>(index),
+                                                          index_size, entry.rows);
                 verifier->add_entry(std::move(entry));
             });
         }

@@ -137,7 +137,7 @@ sql "ANALYZE apps.trade" > /dev/null
   "blocks,contracts,private_columns,tables" ] || fail "a participant may read other ledger tables than the reviewed ones"
 as_fails acme_app 42501 "SELECT ledger.restrict_visibility('apps.trade', ARRAY['buyer'])"
 as_fails acme_app 42501 "SELECT ledger.declare_private('apps.trade', 'memo')"
-as_fails acme_app 42501 "SELECT row_hashes FROM ledger.transactions"
+as_fails acme_app 42501 "SELECT row_index FROM ledger.transactions"
 as_fails acme_app 42501 "SELECT salt FROM ledger.private_salts"
 as_fails acme_app 42501 "SELECT * FROM ledger.verify()"
 as_fails acme_app 42501 "SELECT * FROM ledger.verify_signatures()"

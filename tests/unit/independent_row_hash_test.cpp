@@ -36,11 +36,18 @@
 
 #include "core/canonical.hpp"
 #include "core/digest.hpp"
+#include "core/merkle.hpp"
+#include "core/row_index.hpp"
 
 namespace {
 
+using pgledger::core::decode_row_index;
 using pgledger::core::Digest;
+using pgledger::core::hash_prefix_of;
+using pgledger::core::IndexedRow;
+using pgledger::core::merkle_root;
 using pgledger::core::RowHasher;
+using pgledger::core::RowHashPrefix;
 using pgledger::core::to_hex;
 using pgledger::core::ValueKind;
 
@@ -135,14 +142,6 @@ class Connection {
   private:
     std::unique_ptr<PGconn, ConnectionDeleter> connection_;
 };
-
-std::uint64_t big_endian(const char* bytes, int size) {
-    std::uint64_t value = 0;
-    for (int i = 0; i < size; ++i) {
-        value = value << 8 | static_cast<std::uint8_t>(bytes[i]);
-    }
-    return value;
-}
 
 std::string preview(const char* value, int length) {
     std::string shown;
@@ -272,23 +271,30 @@ class IndependentRowHash : public ::testing::Test {
         const Result as_binary = db.run(select, {}, Format::binary);
         EXPECT_EQ(PQntuples(as_text.get()), PQntuples(as_binary.get()));
 
-        std::map<std::pair<std::uint64_t, std::uint32_t>, Digest> sealed;
+        // Per sealed transaction: its rows root, and the short hash of each row.
+        std::map<std::uint64_t, Digest> sealed_roots;
+        std::map<std::pair<std::uint64_t, std::uint32_t>, RowHashPrefix> sealed;
         const Result entries = db.run(
-            "SELECT transaction_id::text, row_hashes FROM ledger.transactions WHERE table_id = $1 "
+            "SELECT transaction_id::text, rows_root, row_index FROM ledger.transactions WHERE table_id = $1 "
             "AND block_height IS NOT NULL",
             {std::to_string(table_id)}, Format::binary);
         for (int i = 0; i < PQntuples(entries.get()); ++i) {
             const std::uint64_t txn_id = std::stoull(PQgetvalue(entries.get(), i, 0));
-            const char* records = PQgetvalue(entries.get(), i, 1);
-            const int size = PQgetlength(entries.get(), i, 1);
-            EXPECT_EQ(size % 36, 0) << "row_hashes of transaction " << txn_id << " is not whole records";
-            for (int offset = 0; offset + 36 <= size; offset += 36) {
-                Digest hash;
-                std::memcpy(hash.data(), records + offset + 4, hash.size());
-                const auto seq = static_cast<std::uint32_t>(big_endian(records + offset, 4));
-                sealed[{txn_id, seq}] = hash;
+            Digest root{};
+            EXPECT_EQ(PQgetlength(entries.get(), i, 1), static_cast<int>(root.size()));
+            std::memcpy(root.data(), PQgetvalue(entries.get(), i, 1), root.size());
+            sealed_roots[txn_id] = root;
+            std::vector<IndexedRow> index;
+            EXPECT_TRUE(
+                decode_row_index(reinterpret_cast<const std::uint8_t*>(PQgetvalue(entries.get(), i, 2)),
+                                 static_cast<std::size_t>(PQgetlength(entries.get(), i, 2)), index))
+                << "the row index of transaction " << txn_id << " is malformed";
+            for (const auto& row : index) {
+                sealed[{txn_id, row.seq}] = row.hash_prefix;
             }
         }
+        // The recomputed full hashes of each transaction, in row order.
+        std::map<std::uint64_t, std::vector<Digest>> recomputed_rows;
 
         Comparison comparison;
         comparison.sealed = sealed.size();
@@ -315,14 +321,25 @@ class IndependentRowHash : public ::testing::Test {
                         << "': " << preview(value, length);
             }
             const Digest recomputed = hasher.finish();
+            recomputed_rows[txn_id].push_back(recomputed);
             const auto found = sealed.find({txn_id, seq});
             if (found == sealed.end()) {
                 comparison.mismatches.push_back("row (transaction " + std::to_string(txn_id) + ", row " +
                                                 std::to_string(seq) + ") has no sealed hash");
-            } else if (found->second != recomputed) {
-                comparison.mismatches.push_back("row (transaction " + std::to_string(txn_id) + ", row " +
-                                                std::to_string(seq) + "): recomputed " + to_hex(recomputed) +
-                                                ", sealed " + to_hex(found->second) + encoded.str());
+            } else if (found->second != hash_prefix_of(recomputed)) {
+                comparison.mismatches.push_back(
+                    "row (transaction " + std::to_string(txn_id) + ", row " + std::to_string(seq) +
+                    "): recomputed " + to_hex(recomputed) + ", sealed short hash " +
+                    to_hex(found->second.data(), found->second.size()) + encoded.str());
+            }
+        }
+        // The short hashes name rows; the rows roots prove all 32 bytes of
+        // every recomputed hash.
+        for (const auto& [txn_id, root] : sealed_roots) {
+            if (merkle_root(recomputed_rows[txn_id]) != root) {
+                comparison.mismatches.push_back(
+                    "transaction " + std::to_string(txn_id) +
+                    ": the recomputed row hashes do not give its sealed rows root");
             }
         }
         return comparison;

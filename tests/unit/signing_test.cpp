@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/merkle.hpp"
+#include "core/row_index.hpp"
 #include "core/signing.hpp"
 #include "independent_sha256.hpp"
 
@@ -25,18 +27,18 @@ const LedgerId kLedger = filled_digest(0x1d);
 // Multi-byte UTF-8: the length prefix counts bytes, not characters.
 const std::string kParticipant = "bank-\xc3\xa9t\xc3\xa9";
 
-// Two tables, ids and sequence numbers wide enough that a narrower encoding
-// would lose bits, given in descending order.
-std::vector<SignedTableRows> unsorted_tables() {
+// Two tables, ids and row counts wide enough that a narrower encoding would
+// lose bits, given in descending order.
+std::vector<SignedTable> unsorted_tables() {
     return {
-        {0x0000000500000002, {{70000, filled_digest(0xb2)}, {3, filled_digest(0xb1)}}},
-        {0x0000000100000009, {{0x01020304, filled_digest(0xa1)}}},
+        {0x0000000500000002, 70000, filled_digest(0xb2)},
+        {0x0000000100000009, 0x01020304, filled_digest(0xa1)},
     };
 }
 
 TEST(TransactionSigningDigest, MatchesTheDocumentedLayout) {
     Bytes message;
-    put_bytes(message, "pgledger-transaction-signature-v1");
+    put_bytes(message, "pgledger-transaction-signature-v2");
     message.push_back(0);
     put_digest(message, kLedger);
     put_u64(message, 0x0102030405060708);
@@ -44,13 +46,9 @@ TEST(TransactionSigningDigest, MatchesTheDocumentedLayout) {
     put_bytes(message, kParticipant);
     put_u32(message, 2);
     put_u64(message, 0x0000000100000009);
-    put_u32(message, 1);
     put_u32(message, 0x01020304);
     put_digest(message, filled_digest(0xa1));
     put_u64(message, 0x0000000500000002);
-    put_u32(message, 2);
-    put_u32(message, 3);
-    put_digest(message, filled_digest(0xb1));
     put_u32(message, 70000);
     put_digest(message, filled_digest(0xb2));
 
@@ -60,7 +58,7 @@ TEST(TransactionSigningDigest, MatchesTheDocumentedLayout) {
 
 TEST(TransactionSigningDigest, NoTablesStillBindsLedgerTransactionAndParticipant) {
     Bytes message;
-    put_bytes(message, "pgledger-transaction-signature-v1");
+    put_bytes(message, "pgledger-transaction-signature-v2");
     message.push_back(0);
     put_digest(message, kLedger);
     put_u64(message, 42);
@@ -71,18 +69,34 @@ TEST(TransactionSigningDigest, NoTablesStillBindsLedgerTransactionAndParticipant
     EXPECT_EQ(transaction_signing_digest(kLedger, 42, "p", {}), reference_sha256(message));
 }
 
-TEST(TransactionSigningDigest, IndependentOfTheOrderTablesAndRowsArePassed) {
-    std::vector<SignedTableRows> sorted = unsorted_tables();
+TEST(TransactionSigningDigest, IndependentOfTheOrderTablesArePassed) {
+    std::vector<SignedTable> sorted = unsorted_tables();
     std::swap(sorted[0], sorted[1]);
-    std::swap(sorted[1].rows[0], sorted[1].rows[1]);
     ASSERT_LT(sorted[0].table_id, sorted[1].table_id);
-    ASSERT_LT(sorted[1].rows[0].seq, sorted[1].rows[1].seq);
 
     EXPECT_EQ(transaction_signing_digest(kLedger, 7, kParticipant, sorted),
               transaction_signing_digest(kLedger, 7, kParticipant, unsorted_tables()));
 }
 
-Digest digest_of(const std::vector<SignedTableRows>& tables) {
+TEST(TransactionSigningDigest, CoversEveryRowThroughTheRowsRoot) {
+    // The rows root is the entry's: the Merkle root of the row hashes, each
+    // of which covers the row's position, so changing, dropping or moving a
+    // row changes what is signed.
+    const std::vector<SealedRowHash> rows = {{1, filled_digest(1)}, {2, filled_digest(2)}};
+    std::vector<SealedRowHash> changed = rows;
+    changed[1].hash[31] ^= 1;
+    const std::vector<SealedRowHash> dropped = {rows[0]};
+    EXPECT_EQ(rows_root(rows), merkle_root({filled_digest(1), filled_digest(2)}));
+    const auto digest_over = [](const std::vector<SealedRowHash>& table_rows) {
+        return transaction_signing_digest(
+            kLedger, 7, kParticipant,
+            {{9, static_cast<std::uint32_t>(table_rows.size()), rows_root(table_rows)}});
+    };
+    EXPECT_NE(digest_over(changed), digest_over(rows)) << "row hash";
+    EXPECT_NE(digest_over(dropped), digest_over(rows)) << "row dropped";
+}
+
+Digest digest_of(const std::vector<SignedTable>& tables) {
     return transaction_signing_digest(kLedger, 7, kParticipant, tables);
 }
 
@@ -96,26 +110,25 @@ TEST(TransactionSigningDigest, ChangesWithEveryInput) {
     EXPECT_NE(transaction_signing_digest(kLedger, 7, "bank-ete", unsorted_tables()), original)
         << "participant";
 
-    std::vector<SignedTableRows> tables = unsorted_tables();
-    tables[0].rows[1].hash[31] ^= 1;
-    EXPECT_NE(digest_of(tables), original) << "row hash";
+    std::vector<SignedTable> tables = unsorted_tables();
+    tables[0].rows_root[31] ^= 1;
+    EXPECT_NE(digest_of(tables), original) << "rows root";
 
     tables = unsorted_tables();
-    tables[0].rows[0].seq += 1;
-    EXPECT_NE(digest_of(tables), original) << "row seq";
+    tables[0].row_count += 1;
+    EXPECT_NE(digest_of(tables), original) << "row count";
 
     tables = unsorted_tables();
     tables[1].table_id += 1;
     EXPECT_NE(digest_of(tables), original) << "table id";
 
     tables = unsorted_tables();
-    tables[0].rows.pop_back();
-    EXPECT_NE(digest_of(tables), original) << "row dropped";
+    tables.pop_back();
+    EXPECT_NE(digest_of(tables), original) << "table dropped";
 
     tables = unsorted_tables();
-    tables[1].rows.push_back(tables[0].rows.back());
-    tables[0].rows.pop_back();
-    EXPECT_NE(digest_of(tables), original) << "row moved to the other table";
+    std::swap(tables[0].rows_root, tables[1].rows_root);
+    EXPECT_NE(digest_of(tables), original) << "rows swapped between tables";
 }
 
 TEST(KeyEventSigningDigest, MatchesTheDocumentedLayout) {

@@ -59,7 +59,7 @@ void append(SyntheticLedger& ledger, std::uint64_t txn_id, std::uint64_t table_i
                                             [&](const LedgerRow& row) { return row.table_id == table_id; });
         ledger.rows.push_back(
             LedgerRow{table_id, txn_id, seq, RowLocation{0, static_cast<std::uint16_t>(in_table + 1)}, hash});
-        entry.row_hashes.push_back(SealedRowHash{seq, hash});
+        entry.rows.push_back(IndexedRow{seq, hash_prefix_of(hash)});
         hashes.push_back(hash);
     }
     entry.fields.row_count = static_cast<std::uint32_t>(seqs.size());
@@ -264,7 +264,7 @@ TEST(Verifier, AlteredEntryRowsRoot) {
     entry_of(ledger, 11, kTableA).fields.rows_root[0] ^= 1;
     EXPECT_EQ(verify(ledger),
               Problems{"table 1: the ledger's record of transaction 11 in block 1 was altered: "
-                       "its row hashes do not match its rows root"});
+                       "its rows no longer hash to its rows root"});
 }
 
 TEST(Verifier, AlteredEntryRowsRootOfATableOutOfScope) {
@@ -274,30 +274,41 @@ TEST(Verifier, AlteredEntryRowsRootOfATableOutOfScope) {
     entry_of(ledger, 10, kTableB).fields.rows_root[5] ^= 1;
     EXPECT_EQ(verify(ledger, {kTableA}),
               Problems{"chain: block 1 was altered: its transactions no longer hash to its merkle root"});
-    EXPECT_EQ(
-        verify(ledger, {kTableB}),
-        Problems{"table 2: the ledger's record of transaction 10 in block 1 was altered: its row hashes "
-                 "do not match its rows root"});
+    EXPECT_EQ(verify(ledger, {kTableB}),
+              Problems{"table 2: the ledger's record of transaction 10 in block 1 was altered: its rows no "
+                       "longer hash to its rows root"});
 }
 
-TEST(Verifier, AlteredSealedRowHashList) {
-    // The stored row hash is rewritten to match a changed row: the rows
+TEST(Verifier, AlteredRowIndex) {
+    // The recorded short hash is rewritten to match a changed row: the rows
     // root still commits to the original.
     SyntheticLedger ledger = intact_ledger();
     const Digest forged = row_hash(kTableA, 12, 1, "forged");
     row_of(ledger, 12, kTableA, 1).hash = forged;
-    entry_of(ledger, 12, kTableA).row_hashes[0].hash = forged;
+    entry_of(ledger, 12, kTableA).rows[0].hash_prefix = hash_prefix_of(forged);
     EXPECT_EQ(verify(ledger),
               Problems{"table 1: the ledger's record of transaction 12 in block 2 was altered: "
-                       "its row hashes do not match its rows root"});
+                       "its rows no longer hash to its rows root"});
 }
 
-TEST(Verifier, MalformedRowHashList) {
+TEST(Verifier, ChangedRowKeepingItsShortHash) {
+    // A row changed so that its hash keeps the recorded 8-byte prefix (a
+    // 2^64 search) is still caught, by the rows root.
     SyntheticLedger ledger = intact_ledger();
-    entry_of(ledger, 12, kTableA).row_hashes_well_formed = false;
+    Digest colliding = row_of(ledger, 12, kTableA, 2).hash;
+    colliding[31] ^= 1;
+    row_of(ledger, 12, kTableA, 2).hash = colliding;
     EXPECT_EQ(verify(ledger),
               Problems{"table 1: the ledger's record of transaction 12 in block 2 was altered: "
-                       "its row hashes do not match its rows root"});
+                       "its rows no longer hash to its rows root"});
+}
+
+TEST(Verifier, MalformedRowIndex) {
+    SyntheticLedger ledger = intact_ledger();
+    entry_of(ledger, 12, kTableA).row_index_well_formed = false;
+    EXPECT_EQ(verify(ledger),
+              Problems{"table 1: the ledger's record of transaction 12 in block 2 was altered: "
+                       "its row index does not match its row count"});
 }
 
 TEST(Verifier, AlteredEntryRowCount) {
@@ -306,8 +317,8 @@ TEST(Verifier, AlteredEntryRowCount) {
     const Problems problems = verify(ledger);
     EXPECT_NE(
         std::find(problems.begin(), problems.end(),
-                  "table 1: the ledger's record of transaction 12 in block 2 was altered: its row hashes "
-                  "do not match its rows root"),
+                  "table 1: the ledger's record of transaction 12 in block 2 was altered: its row index "
+                  "does not match its row count"),
         problems.end())
         << ::testing::PrintToString(problems);
 }
@@ -421,40 +432,6 @@ TEST(Verifier, ForgedEntryFiledUnderTheGenesisBlock) {
     EXPECT_TRUE(std::any_of(problems.begin(), problems.end(), [](const std::string& p) {
         return p.find("block 0") != std::string::npos;
     })) << ::testing::PrintToString(problems);
-}
-
-TEST(RowHashRecords, RoundTrip) {
-    const std::vector<SealedRowHash> rows = {{1, filled_digest(1)}, {7, filled_digest(7)}, {0x01020304, {}}};
-    const auto bytes = encode_row_hashes(rows);
-    ASSERT_EQ(bytes.size(), 3u * 36);
-    EXPECT_EQ(std::vector<std::uint8_t>(bytes.begin() + 72, bytes.begin() + 76),
-              (std::vector<std::uint8_t>{1, 2, 3, 4}))
-        << "seq is big-endian";
-    std::vector<SealedRowHash> decoded;
-    ASSERT_TRUE(decode_row_hashes(bytes.data(), bytes.size(), decoded));
-    ASSERT_EQ(decoded.size(), rows.size());
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        EXPECT_EQ(decoded[i].seq, rows[i].seq);
-        EXPECT_EQ(decoded[i].hash, rows[i].hash);
-    }
-    ASSERT_TRUE(decode_row_hashes(bytes.data(), 0, decoded));
-    EXPECT_TRUE(decoded.empty());
-}
-
-TEST(RowHashRecords, RejectsLengthsThatAreNotWholeRecords) {
-    const auto bytes = encode_row_hashes({{1, filled_digest(1)}, {2, filled_digest(2)}});
-    std::vector<SealedRowHash> decoded;
-    for (const std::size_t size : {1u, 4u, 35u, 37u, 71u}) {
-        EXPECT_FALSE(decode_row_hashes(bytes.data(), size, decoded)) << size << " bytes";
-    }
-}
-
-TEST(RowHashRecords, RejectsUnsortedAndRepeatedSeqs) {
-    std::vector<SealedRowHash> decoded;
-    const auto unsorted = encode_row_hashes({{2, filled_digest(2)}, {1, filled_digest(1)}});
-    EXPECT_FALSE(decode_row_hashes(unsorted.data(), unsorted.size(), decoded));
-    const auto repeated = encode_row_hashes({{3, filled_digest(3)}, {3, filled_digest(4)}});
-    EXPECT_FALSE(decode_row_hashes(repeated.data(), repeated.size(), decoded));
 }
 
 }  // namespace
