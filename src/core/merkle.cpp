@@ -1,5 +1,7 @@
 #include "core/merkle.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cstddef>
 
 namespace pgledger::core {
@@ -18,11 +20,15 @@ Digest subtree_root(Sha256& hasher, const Digest* leaves, std::size_t count) {
         return leaves[0];
     }
     const std::size_t split = largest_power_of_two_below(count);
+    // One update per node: a node is hashed for every leaf, and each
+    // OpenSSL call costs about as much as hashing the node's 65 bytes.
+    std::array<std::uint8_t, 1 + 2 * sizeof(Digest)> node;
+    node[0] = kMerkleNodePrefix;
     const Digest left = subtree_root(hasher, leaves, split);
     const Digest right = subtree_root(hasher, leaves + split, count - split);
-    hasher.update_byte(kMerkleNodePrefix);
-    hasher.update(left.data(), left.size());
-    hasher.update(right.data(), right.size());
+    std::copy(left.begin(), left.end(), node.begin() + 1);
+    std::copy(right.begin(), right.end(), node.begin() + 1 + left.size());
+    hasher.update(node.data(), node.size());
     return hasher.finish();
 }
 

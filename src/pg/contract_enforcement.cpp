@@ -63,6 +63,8 @@ struct TableContracts {
 };
 
 HTAB* contracts_by_table = nullptr;
+// The entry looked up last: the rows of a statement go to one table.
+TableContracts* recent_contracts = nullptr;
 MemoryContext contracts_context = nullptr;
 
 // The last transaction that committed through each contract (by lock key),
@@ -151,9 +153,13 @@ HTAB* contracts_cache() {
 
 TableContracts* load_table_contracts(Relation relation, std::uint64_t table_id) {
     const Oid relid = RelationGetRelid(relation);
+    if (recent_contracts != nullptr && recent_contracts->relid == relid) {
+        return recent_contracts;
+    }
     bool found = false;
     auto* entry = static_cast<TableContracts*>(hash_search(contracts_cache(), &relid, HASH_FIND, &found));
     if (found) {
+        recent_contracts = entry;
         return entry;
     }
     // Built in a context of its own and entered into the cache only once
@@ -213,6 +219,7 @@ TableContracts* load_table_contracts(Relation relation, std::uint64_t table_id) 
     entry->context = built;
     entry->count = count;
     entry->contracts = contracts;
+    recent_contracts = entry;
     return entry;
 }
 
@@ -252,6 +259,7 @@ void request_contract_shared_memory() {
 }
 
 void forget_contracts() {
+    recent_contracts = nullptr;
     if (contracts_by_table == nullptr) {
         return;
     }

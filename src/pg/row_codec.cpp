@@ -361,6 +361,14 @@ RowCodec* row_codec_for(Relation relation, std::uint64_t table_id) {
     return codec;
 }
 
+const RowCodec* ledger_row_codec(Relation relation) {
+    if (recent_codec != nullptr && recent_codec->relid == RelationGetRelid(relation)) {
+        return recent_codec;
+    }
+    const std::uint64_t table_id = ledger_table_id(relation);
+    return table_id == 0 ? nullptr : row_codec_for(relation, table_id);
+}
+
 core::Digest value_commitment_of(Oid type, Datum value, const core::Digest& salt) {
     ColumnCodec column{};
     bool pinned = false;

@@ -65,6 +65,11 @@ RowCodec* build_row_codec(Relation relation, std::uint64_t table_id, MemoryConte
 // the relation's definition changes.
 RowCodec* row_codec_for(Relation relation, std::uint64_t table_id);
 
+// ledger_row_codec: the codec of the ledger table relation, or nullptr if it
+// is not (yet) a ledger table. Called for every stored row: the codec used
+// last is answered at once, until the next relation invalidation.
+const RowCodec* ledger_row_codec(Relation relation);
+
 // hash_row hashes the row's values as stored at the given ledger position.
 // private_values has one element per codec column when the table has
 // private columns (nullptr otherwise); commitments computed are stored in it.

@@ -49,6 +49,15 @@ long value_offset(HeapTuple tuple, TupleDesc descriptor, AttrNumber attnum) {
         return -1;
     }
     const bool has_nulls = HeapTupleHasNulls(tuple);
+    if (has_nulls && att_isnull(attnum - 1, header->t_bits)) {
+        return -1;
+    }
+    // The last attribute, fixed-width, ends the data: create_ledger_table
+    // adds the position columns last, so this is the usual case.
+    const Form_pg_attribute wanted = TupleDescAttr(descriptor, attnum - 1);
+    if (attnum == HeapTupleHeaderGetNatts(header) && wanted->attlen > 0) {
+        return static_cast<long>(tuple->t_len - header->t_hoff) - wanted->attlen;
+    }
     const char* data = reinterpret_cast<const char*>(header) + header->t_hoff;
     long offset = 0;
     for (int i = 0; i < attnum; ++i) {
@@ -87,8 +96,13 @@ void set_row_position(TupleTableSlot* slot, AttrNumber txn_attnum, int64 txn_id,
     const TupleDesc descriptor = slot->tts_tupleDescriptor;
     HeapTuple tuple = owned_tuple(slot);
     if (tuple != nullptr) {
-        const long txn_offset = value_offset(tuple, descriptor, txn_attnum);
         const long seq_offset = value_offset(tuple, descriptor, seq_attnum);
+        // Right before the row number when it directly follows: an 8-byte
+        // value ending where a 4-byte one starts is aligned for both.
+        const bool adjacent =
+            seq_offset >= 8 && txn_attnum + 1 == seq_attnum &&
+            !(HeapTupleHasNulls(tuple) && att_isnull(txn_attnum - 1, tuple->t_data->t_bits));
+        const long txn_offset = adjacent ? seq_offset - 8 : value_offset(tuple, descriptor, txn_attnum);
         if (txn_offset >= 0 && seq_offset >= 0) {
             char* data = reinterpret_cast<char*>(tuple->t_data) + tuple->t_data->t_hoff;
             std::memcpy(data + txn_offset, &txn_id, sizeof txn_id);

@@ -3,10 +3,13 @@
 extern "C" {
 #include "postgres.h"
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "executor/tuptable.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -38,7 +41,6 @@ namespace {
 
 core::PendingTransaction* pending = nullptr;
 int internal_write_depth = 0;
-SPIPlanPtr insert_entry_plan = nullptr;
 // Per-row scratch memory of capture_row, reset at the start of each row: the
 // table access method is called in the executor's per-query context, where
 // allocations would pile up until the statement ends. A contract check may
@@ -67,6 +69,57 @@ std::uint64_t start_ledger_transaction() {
     return txn_id;
 }
 
+struct EntryColumn {
+    const char* name;
+    Datum value;
+};
+
+// store_entry inserts one row into ledger.transactions and its indexes
+// directly, as logical replication applies a row: planning and starting an
+// executor for one INSERT would cost more than the whole entry. Columns not
+// given are NULL (block_height: not yet sealed).
+void store_entry(const EntryColumn* columns, std::size_t column_count) {
+    Relation entries = table_open(ledger_relation("transactions"), RowExclusiveLock);
+    const TupleDesc descriptor = RelationGetDescr(entries);
+    Datum* values = static_cast<Datum*>(palloc0(sizeof(Datum) * descriptor->natts));
+    bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * descriptor->natts));
+    std::memset(nulls, true, sizeof(bool) * descriptor->natts);
+    for (std::size_t i = 0; i < column_count; ++i) {
+        const int attnum = SPI_fnumber(descriptor, columns[i].name);
+        if (attnum <= 0) {
+            ereport(ERROR, (errcode(ERRCODE_LEDGER_PROTECTED_OBJECT),
+                            errmsg("ledger.transactions has no column \"%s\"", columns[i].name),
+                            errhint("The ledger's own tables were altered; restore them from a backup.")));
+        }
+        values[attnum - 1] = columns[i].value;
+        nulls[attnum - 1] = false;
+    }
+    for (int i = 0; i < descriptor->natts; ++i) {
+        const Form_pg_attribute attribute = TupleDescAttr(descriptor, i);
+        if (nulls[i] && attribute->attnotnull && !attribute->attisdropped) {
+            ereport(ERROR, (errcode(ERRCODE_LEDGER_PROTECTED_OBJECT),
+                            errmsg("ledger.transactions has an unexpected NOT NULL column \"%s\"",
+                                   NameStr(attribute->attname)),
+                            errhint("The ledger's own tables were altered; restore them from a backup.")));
+        }
+    }
+    EState* estate = CreateExecutorState();
+    ResultRelInfo* target = makeNode(ResultRelInfo);
+    InitResultRelInfo(target, entries, 1, nullptr, 0);
+    ExecOpenIndices(target, false);
+    TupleTableSlot* slot = ExecInitExtraTupleSlot(estate, descriptor, &TTSOpsVirtual);
+    ExecClearTuple(slot);
+    std::memcpy(slot->tts_values, values, sizeof(Datum) * descriptor->natts);
+    std::memcpy(slot->tts_isnull, nulls, sizeof(bool) * descriptor->natts);
+    ExecStoreVirtualTuple(slot);
+    simple_table_tuple_insert(entries, slot);
+    (void)ExecInsertIndexTuples(target, slot, estate, false, false, nullptr, NIL);
+    ExecCloseIndices(target);
+    ExecResetTupleTable(estate->es_tupleTable, false);
+    FreeExecutorState(estate);
+    table_close(entries, NoLock);
+}
+
 }  // namespace
 
 void record_entry(std::uint64_t txn_id, std::uint64_t table_id, const core::SealedRowHash* rows,
@@ -82,37 +135,23 @@ void record_entry(std::uint64_t txn_id, std::uint64_t table_id, const core::Seal
     bytea* row_index = static_cast<bytea*>(palloc(VARHDRSZ + encoded->size()));
     SET_VARSIZE(row_index, VARHDRSZ + encoded->size());
     std::memcpy(VARDATA(row_index), encoded->data(), encoded->size());
-    if (insert_entry_plan == nullptr) {
-        Oid types[7] = {INT8OID, INT8OID, INT4OID, BYTEAOID, BYTEAOID, NAMEOID, INT8ARRAYOID};
-        SPIPlanPtr plan = SPI_prepare(
-            "INSERT INTO ledger.transactions (transaction_id, table_id, row_count, rows_root, row_index, "
-            "committed_by, contract_ids) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            7, types);
-        if (plan == nullptr || SPI_keepplan(plan) != 0) {
-            elog(ERROR, "pgledger could not prepare its transaction record: %s",
-                 SPI_result_code_string(SPI_result));
-        }
-        insert_entry_plan = plan;
-    }
     Datum* ids = static_cast<Datum*>(palloc(sizeof(Datum) * (contract_count + 1)));
     for (std::size_t i = 0; i < contract_count; ++i) {
         ids[i] = Int64GetDatum(static_cast<int64>(contract_ids[i]));
     }
-    Datum values[7] = {Int64GetDatum(static_cast<int64>(txn_id)),
-                       Int64GetDatum(static_cast<int64>(table_id)),
-                       Int32GetDatum(static_cast<int32>(count)),
-                       PointerGetDatum(digest_to_bytea(root)),
-                       PointerGetDatum(row_index),
-                       CStringGetDatum(committed_by),
-                       PointerGetDatum(construct_array(ids, static_cast<int>(contract_count), INT8OID, 8,
-                                                       true, TYPALIGN_DOUBLE))};
-    begin_internal_write();
-    const int result = SPI_execute_plan(insert_entry_plan, values, nullptr, false, 0);
-    end_internal_write();
-    if (result != SPI_OK_INSERT) {
-        elog(ERROR, "pgledger could not record transaction %llu: %s", static_cast<unsigned long long>(txn_id),
-             SPI_result_code_string(result));
-    }
+    NameData committer;
+    namestrcpy(&committer, committed_by);
+    const EntryColumn columns[] = {
+        {"transaction_id", Int64GetDatum(static_cast<int64>(txn_id))},
+        {"table_id", Int64GetDatum(static_cast<int64>(table_id))},
+        {"row_count", Int32GetDatum(static_cast<int32>(count))},
+        {"rows_root", PointerGetDatum(digest_to_bytea(root))},
+        {"row_index", PointerGetDatum(row_index)},
+        {"committed_by", NameGetDatum(&committer)},
+        {"contract_ids", PointerGetDatum(construct_array(ids, static_cast<int>(contract_count), INT8OID, 8,
+                                                         true, TYPALIGN_DOUBLE))},
+    };
+    store_entry(columns, sizeof columns / sizeof columns[0]);
 }
 
 namespace {
@@ -226,11 +265,11 @@ MemoryContext fresh_capture_context() {
 }  // namespace
 
 void capture_row(Relation relation, TupleTableSlot* slot, core::RowState state) {
-    const std::uint64_t table_id = ledger_table_id(relation);
-    if (table_id == 0) {
+    const RowCodec* codec = ledger_row_codec(relation);
+    if (codec == nullptr) {
         return;  // not (or not yet, in a restore) a ledger table: stored as is
     }
-    const RowCodec* codec = row_codec_for(relation, table_id);
+    const std::uint64_t table_id = codec->table_id;
     core::PendingTransaction& transaction = pending_transaction();
     const std::uint64_t txn_id = transaction.active() ? transaction.txn_id() : start_ledger_transaction();
     const std::uint32_t seq = call_cpp([&] { return transaction.next_seq(); });
@@ -256,16 +295,16 @@ void capture_row(Relation relation, TupleTableSlot* slot, core::RowState state) 
 }
 
 void confirm_speculative_row(Relation relation, TupleTableSlot* slot) {
-    const std::uint64_t table_id = ledger_table_id(relation);
-    if (table_id == 0 || pending == nullptr || !pending->active()) {
+    const RowCodec* codec = ledger_row_codec(relation);
+    if (codec == nullptr || pending == nullptr || !pending->active()) {
         return;
     }
-    const RowCodec* codec = row_codec_for(relation, table_id);
     bool is_null = true;
     const Datum seq = slot_getattr(slot, codec->seq_attnum, &is_null);
     if (!is_null) {
-        call_cpp(
-            [&] { (void)pending->confirm_stored(table_id, static_cast<std::uint32_t>(DatumGetInt32(seq))); });
+        call_cpp([&] {
+            (void)pending->confirm_stored(codec->table_id, static_cast<std::uint32_t>(DatumGetInt32(seq)));
+        });
     }
 }
 
