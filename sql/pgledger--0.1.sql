@@ -48,7 +48,10 @@ CREATE INDEX transactions_unsealed ON ledger.transactions (transaction_id) WHERE
 -- wasted work, and the index of a transaction of up to about 1,000 rows stays
 -- in the row itself.
 ALTER TABLE ledger.transactions ALTER COLUMN row_index SET STORAGE EXTERNAL;
-ALTER TABLE ledger.transactions SET (toast_tuple_target = 8160);
+-- Half of each page is left free for the sealer's update of the entries on
+-- it (block_height): an update on the same page logs only the bytes it
+-- changed, not the whole entry again.
+ALTER TABLE ledger.transactions SET (toast_tuple_target = 8160, fillfactor = 50);
 COMMENT ON TABLE ledger.transactions IS
     'One entry per committed transaction and ledger table: the rows root of the rows it appended, their index, and the block that sealed them.';
 COMMENT ON COLUMN ledger.transactions.row_index IS
