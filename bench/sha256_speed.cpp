@@ -1,6 +1,6 @@
 // sha256_speed: how fast pgledger's row-hashing code runs, outside PostgreSQL.
 //
-// Measures the pure C++ core that the BEFORE INSERT trigger and
+// Measures the pure C++ core that the ledger table access method and
 // ledger.verify() call for every row:
 //   - core::Sha256 (update + finish) on 64-byte and 16 KiB buffers: the raw
 //     speed of OpenSSL's SHA-256 through the EVP context the extension reuses;
