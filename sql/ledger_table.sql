@@ -114,6 +114,22 @@ FROM ledger.transactions
 WHERE transaction_id = (SELECT ledger_transaction_id FROM receipts WHERE payment_id = 90);
 SELECT table_name, rows_checked, ok FROM ledger.verify() ORDER BY table_name NULLS FIRST;
 
+-- Anyone may create a table with the ledger access method and name a trigger
+-- like the guard. Unless the trigger calls the ledger's guard function, the
+-- table is no ledger table: its rows are not filed under the ledger id the
+-- trigger names, and it can be dropped.
+CREATE TABLE impostor (id int, ledger_transaction_id bigint DEFAULT 0, ledger_sequence_number integer DEFAULT 0)
+    USING ledger;
+DO $$
+BEGIN
+    EXECUTE format('CREATE TRIGGER zz_pgledger_guard BEFORE UPDATE ON impostor FOR EACH STATEMENT '
+                   'EXECUTE FUNCTION suppress_redundant_updates_trigger(%L)',
+                   (SELECT table_id FROM ledger.tables WHERE relation = 'payments'::regclass));
+END $$;
+INSERT INTO impostor (id) VALUES (1);
+SELECT ledger_transaction_id, ledger_sequence_number FROM impostor;
+DROP TABLE impostor;
+
 -- Maintenance keeps the ledger verifiable.
 CREATE INDEX payments_payer ON payments (payer);
 VACUUM FULL payments;

@@ -6,8 +6,10 @@ extern "C" {
 #include "commands/defrem.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_namespace.h"
+#include "catalog/pg_proc.h"
 #include "commands/trigger.h"
 #include "miscadmin.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -36,14 +38,31 @@ bool is_ledger_trigger_name(const char* name) {
     return std::strcmp(name, kGuardTrigger) == 0;
 }
 
+// guard_function: ledger._refuse_change(), which only roles the ledger's
+// owner granted it to may attach to a table.
+static Oid guard_function() {
+    const Oid schema = ledger_namespace();
+    if (!OidIsValid(schema)) {
+        return InvalidOid;
+    }
+    oidvector* no_arguments = buildoidvector(nullptr, 0);
+    return GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid, CStringGetDatum("_refuse_change"),
+                           PointerGetDatum(no_arguments), ObjectIdGetDatum(schema));
+}
+
+// find_guard_trigger: the ledger's guard trigger of the relation. A trigger
+// of that name calling any other function is not it: anyone may create a
+// table with the ledger access method and name a trigger so, and must not
+// thereby file rows under another table's ledger id.
 static const Trigger* find_guard_trigger(Relation relation) {
     const TriggerDesc* triggers = relation->trigdesc;
     if (triggers == nullptr) {
         return nullptr;
     }
     for (int i = 0; i < triggers->numtriggers; ++i) {
-        if (std::strcmp(triggers->triggers[i].tgname, kGuardTrigger) == 0) {
-            return &triggers->triggers[i];
+        const Trigger& trigger = triggers->triggers[i];
+        if (std::strcmp(trigger.tgname, kGuardTrigger) == 0) {
+            return trigger.tgfoid == guard_function() ? &trigger : nullptr;
         }
     }
     return nullptr;
