@@ -43,19 +43,20 @@ extern "C" {
 #include "pg/transaction_log.hpp"
 
 namespace pgledger::pg {
-namespace {
 
-ExecutorStart_hook_type previous_executor_start = nullptr;
-ProcessUtility_hook_type previous_process_utility = nullptr;
-object_access_hook_type previous_object_access = nullptr;
-
-[[noreturn]] void refuse_history_change(Oid relid, const char* what) {
+void refuse_history_change(Oid relid, const char* what) {
     ereport(ERROR, (errcode(ERRCODE_LEDGER_APPEND_ONLY),
                     errmsg("%s is not allowed on ledger table \"%s\"", what, get_rel_name(relid)),
                     errdetail("Ledger tables are append-only for every role, superusers included."),
                     errhint("Record a correction as a new row instead of changing or removing history.")));
     pg_unreachable();
 }
+
+namespace {
+
+ExecutorStart_hook_type previous_executor_start = nullptr;
+ProcessUtility_hook_type previous_process_utility = nullptr;
+object_access_hook_type previous_object_access = nullptr;
 
 [[noreturn]] void refuse_internal_change(Oid relid, const char* what) {
     ereport(ERROR, (errcode(ERRCODE_LEDGER_PROTECTED_OBJECT),

@@ -1,7 +1,8 @@
 // The ledger table access method: heap storage, with every row handed to the
 // ledger as it is stored. Rows are captured after all BEFORE triggers,
 // defaults, generated columns and constraints, whatever inserts them: INSERT,
-// COPY (in batches), MERGE, logical replication. Everything else is heap's.
+// COPY (in batches), MERGE, logical replication; updates and deletes are
+// refused. Everything else is heap's.
 
 extern "C" {
 #include "postgres.h"
@@ -11,6 +12,9 @@ extern "C" {
 #include "utils/rel.h"
 }
 
+#include "pg/erasure.hpp"
+#include "pg/guards.hpp"
+#include "pg/row_codec.hpp"
 #include "pg/transaction_log.hpp"
 
 namespace pgledger::pg {
@@ -50,7 +54,30 @@ void ledger_multi_insert(Relation relation, TupleTableSlot** slots, int count, C
     heap_methods()->multi_insert(relation, slots, count, command, options, bulk_state);
 }
 
-// HeapRoutineScope: heap's index builds read the table with heap_getnext(),
+// Rows of a ledger table are never updated or deleted, whichever path asks:
+// the executor hook refuses statements, and this also covers what bypasses
+// the executor, such as logical replication applying a publisher's UPDATE.
+// The one exception is ledger.erase_private's UPDATE.
+TM_Result ledger_tuple_update(Relation relation, ItemPointer old_tid, TupleTableSlot* slot, CommandId command,
+                              Snapshot snapshot, Snapshot crosscheck, bool wait, TM_FailureData* failure,
+                              LockTupleMode* lock_mode, bool* update_indexes) {
+    if (ledger_row_codec(relation) != nullptr && !erasure_running(RelationGetRelid(relation))) {
+        refuse_history_change(RelationGetRelid(relation), "UPDATE");
+    }
+    return heap_methods()->tuple_update(relation, old_tid, slot, command, snapshot, crosscheck, wait, failure,
+                                        lock_mode, update_indexes);
+}
+
+TM_Result ledger_tuple_delete(Relation relation, ItemPointer tid, CommandId command, Snapshot snapshot,
+                              Snapshot crosscheck, bool wait, TM_FailureData* failure, bool changing_part) {
+    if (ledger_row_codec(relation) != nullptr) {
+        refuse_history_change(RelationGetRelid(relation), "DELETE");
+    }
+    return heap_methods()->tuple_delete(relation, tid, command, snapshot, crosscheck, wait, failure,
+                                        changing_part);
+}
+
+// Heap's index builds read the table with heap_getnext(),
 // which refuses any relation whose routine is not heap's own, even one that
 // delegates to it. The scans run with heap's routine and get ours back after,
 // also on error.
@@ -91,6 +118,8 @@ const TableAmRoutine* ledger_table_methods() {
         ledger_methods.tuple_insert_speculative = ledger_tuple_insert_speculative;
         ledger_methods.tuple_complete_speculative = ledger_tuple_complete_speculative;
         ledger_methods.multi_insert = ledger_multi_insert;
+        ledger_methods.tuple_update = ledger_tuple_update;
+        ledger_methods.tuple_delete = ledger_tuple_delete;
         ledger_methods.index_build_range_scan = ledger_index_build_range_scan;
         ledger_methods.index_validate_scan = ledger_index_validate_scan;
     }
