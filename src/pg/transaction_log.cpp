@@ -81,9 +81,10 @@ struct EntryColumn {
 void store_entry(const EntryColumn* columns, std::size_t column_count) {
     Relation entries = table_open(ledger_relation("transactions"), RowExclusiveLock);
     const TupleDesc descriptor = RelationGetDescr(entries);
-    Datum* values = static_cast<Datum*>(palloc0(sizeof(Datum) * descriptor->natts));
-    bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * descriptor->natts));
-    std::memset(nulls, true, sizeof(bool) * descriptor->natts);
+    EState* estate = CreateExecutorState();
+    TupleTableSlot* slot = ExecInitExtraTupleSlot(estate, descriptor, &TTSOpsVirtual);
+    ExecClearTuple(slot);
+    std::memset(slot->tts_isnull, true, sizeof(bool) * descriptor->natts);
     for (std::size_t i = 0; i < column_count; ++i) {
         const int attnum = SPI_fnumber(descriptor, columns[i].name);
         if (attnum <= 0) {
@@ -91,27 +92,22 @@ void store_entry(const EntryColumn* columns, std::size_t column_count) {
                             errmsg("ledger.transactions has no column \"%s\"", columns[i].name),
                             errhint("The ledger's own tables were altered; restore them from a backup.")));
         }
-        values[attnum - 1] = columns[i].value;
-        nulls[attnum - 1] = false;
+        slot->tts_values[attnum - 1] = columns[i].value;
+        slot->tts_isnull[attnum - 1] = false;
     }
     for (int i = 0; i < descriptor->natts; ++i) {
         const Form_pg_attribute attribute = TupleDescAttr(descriptor, i);
-        if (nulls[i] && attribute->attnotnull && !attribute->attisdropped) {
+        if (slot->tts_isnull[i] && attribute->attnotnull && !attribute->attisdropped) {
             ereport(ERROR, (errcode(ERRCODE_LEDGER_PROTECTED_OBJECT),
                             errmsg("ledger.transactions has an unexpected NOT NULL column \"%s\"",
                                    NameStr(attribute->attname)),
                             errhint("The ledger's own tables were altered; restore them from a backup.")));
         }
     }
-    EState* estate = CreateExecutorState();
+    ExecStoreVirtualTuple(slot);
     ResultRelInfo* target = makeNode(ResultRelInfo);
     InitResultRelInfo(target, entries, 1, nullptr, 0);
     ExecOpenIndices(target, false);
-    TupleTableSlot* slot = ExecInitExtraTupleSlot(estate, descriptor, &TTSOpsVirtual);
-    ExecClearTuple(slot);
-    std::memcpy(slot->tts_values, values, sizeof(Datum) * descriptor->natts);
-    std::memcpy(slot->tts_isnull, nulls, sizeof(bool) * descriptor->natts);
-    ExecStoreVirtualTuple(slot);
     simple_table_tuple_insert(entries, slot);
     (void)ExecInsertIndexTuples(target, slot, estate, false, false, nullptr, NIL);
     ExecCloseIndices(target);
