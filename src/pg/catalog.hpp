@@ -25,10 +25,13 @@ inline constexpr const char* kSeqColumn = "ledger_sequence_number";
 
 // ledger_namespace is InvalidOid when the extension is not installed here.
 Oid ledger_namespace();
+// ledger_access_method: the ledger table access method, InvalidOid when the
+// extension is not installed here.
 Oid ledger_access_method();
 Oid ledger_relation(const char* name);
 
-// is_ledger_table: the relation carries the ledger's guard trigger. Its
+// is_ledger_table: the relation carries the ledger's guard trigger (named
+// zz_pgledger_guard and calling ledger._refuse_change()). Its
 // table_id is the trigger's argument (0 if not a ledger table).
 bool is_ledger_table(Oid relid);
 std::uint64_t ledger_table_id(Relation relation);
