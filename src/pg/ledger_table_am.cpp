@@ -77,38 +77,38 @@ TM_Result ledger_tuple_delete(Relation relation, ItemPointer tid, CommandId comm
                                         changing_part);
 }
 
-// Heap's index builds read the table with heap_getnext(),
-// which refuses any relation whose routine is not heap's own, even one that
-// delegates to it. The scans run with heap's routine and get ours back after,
-// also on error.
+// Heap's index builds read the table with heap_getnext(), which refuses any
+// relation whose routine is not heap's own, even one that delegates to it.
+// under_heap_routine runs such a scan with heap's routine and gives the
+// table ours back after, also on error.
+template <typename Scan>
+void under_heap_routine(Relation table, Scan scan) {
+    const TableAmRoutine* own = table->rd_tableam;
+    table->rd_tableam = heap_methods();
+    PG_TRY();
+    { scan(); }
+    PG_FINALLY();
+    { table->rd_tableam = own; }
+    PG_END_TRY();
+}
+
 double ledger_index_build_range_scan(Relation table, Relation index, IndexInfo* index_info, bool allow_sync,
                                      bool any_visible, bool progress, BlockNumber start_block,
                                      BlockNumber block_count, IndexBuildCallback callback,
                                      void* callback_state, TableScanDesc scan) {
-    const TableAmRoutine* own = table->rd_tableam;
     double tuples = 0;
-    table->rd_tableam = heap_methods();
-    PG_TRY();
-    {
+    under_heap_routine(table, [&] {
         tuples = heap_methods()->index_build_range_scan(table, index, index_info, allow_sync, any_visible,
                                                         progress, start_block, block_count, callback,
                                                         callback_state, scan);
-    }
-    PG_FINALLY();
-    { table->rd_tableam = own; }
-    PG_END_TRY();
+    });
     return tuples;
 }
 
 void ledger_index_validate_scan(Relation table, Relation index, IndexInfo* index_info, Snapshot snapshot,
                                 ValidateIndexState* state) {
-    const TableAmRoutine* own = table->rd_tableam;
-    table->rd_tableam = heap_methods();
-    PG_TRY();
-    { heap_methods()->index_validate_scan(table, index, index_info, snapshot, state); }
-    PG_FINALLY();
-    { table->rd_tableam = own; }
-    PG_END_TRY();
+    under_heap_routine(
+        table, [&] { heap_methods()->index_validate_scan(table, index, index_info, snapshot, state); });
 }
 
 const TableAmRoutine* ledger_table_methods() {

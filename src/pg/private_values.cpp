@@ -154,39 +154,27 @@ RecordedSalts* load_recorded_salts(const RowCodec* codec) {
     SPI_connect();
     Oid types[1] = {INT8OID};
     Datum values[1] = {Int64GetDatum(static_cast<int64>(codec->table_id))};
-    Portal cursor =
-        SPI_cursor_open_with_args("pgledger_salts",
-                                  "SELECT transaction_id, sequence_number, column_name::text, salt, "
-                                  "commitment, erased_at IS NOT NULL FROM ledger.private_salts "
-                                  "WHERE table_id = $1",
-                                  1, types, values, nullptr, true, 0);
-    for (;;) {
-        SPI_cursor_fetch(cursor, true, 10000);
-        if (SPI_processed == 0) {
-            break;
-        }
-        for (uint64 i = 0; i < SPI_processed; ++i) {
-            HeapTuple tuple = SPI_tuptable->vals[i];
-            TupleDesc descriptor = SPI_tuptable->tupdesc;
-            const char* name = SPI_getvalue(tuple, descriptor, 3);
-            const int index = name != nullptr ? column_index(codec, name) : -1;
-            if (index < 0) {
-                continue;  // a salt of no column this table has: it hashes nothing
-            }
-            PrivateValue value{};
-            value.salt_known = spi_digest(tuple, descriptor, 4, value.salt);
-            const bool has_commitment = spi_digest(tuple, descriptor, 5, value.commitment);
-            const char* erased = SPI_getvalue(tuple, descriptor, 6);
-            value.erased = !value.salt_known && has_commitment && erased != nullptr && erased[0] == 't';
-            const SaltKey key =
-                salt_key(static_cast<std::uint64_t>(spi_int64(tuple, descriptor, 1, 0)),
-                         static_cast<std::uint32_t>(spi_int32(tuple, descriptor, 2, 0)), index);
-            auto* entry = static_cast<SaltEntry*>(hash_search(salts->by_position, &key, HASH_ENTER, nullptr));
-            entry->value = value;
-        }
-        SPI_freetuptable(SPI_tuptable);
-    }
-    SPI_cursor_close(cursor);
+    spi_scan("pgledger_salts",
+             "SELECT transaction_id, sequence_number, column_name::text, salt, commitment, "
+             "erased_at IS NOT NULL FROM ledger.private_salts WHERE table_id = $1",
+             1, types, values, [&](HeapTuple tuple, TupleDesc descriptor) {
+                 const char* name = SPI_getvalue(tuple, descriptor, 3);
+                 const int index = name != nullptr ? column_index(codec, name) : -1;
+                 if (index < 0) {
+                     return;  // a salt of no column this table has: it hashes nothing
+                 }
+                 PrivateValue value{};
+                 value.salt_known = spi_digest(tuple, descriptor, 4, value.salt);
+                 const bool has_commitment = spi_digest(tuple, descriptor, 5, value.commitment);
+                 const char* erased = SPI_getvalue(tuple, descriptor, 6);
+                 value.erased = !value.salt_known && has_commitment && erased != nullptr && erased[0] == 't';
+                 const SaltKey key =
+                     salt_key(static_cast<std::uint64_t>(spi_int64(tuple, descriptor, 1, 0)),
+                              static_cast<std::uint32_t>(spi_int32(tuple, descriptor, 2, 0)), index);
+                 auto* entry =
+                     static_cast<SaltEntry*>(hash_search(salts->by_position, &key, HASH_ENTER, nullptr));
+                 entry->value = value;
+             });
     SPI_finish();
     return salts;
 }

@@ -7,6 +7,7 @@ extern "C" {
 #include "postgres.h"
 #include "access/htup.h"
 #include "access/tupdesc.h"
+#include "executor/spi.h"
 }
 
 #include "core/digest.hpp"
@@ -15,6 +16,26 @@ namespace pgledger::pg {
 
 // spi_run executes a statement whose outcome is known, and errors on any other.
 void spi_run(const char* sql, int expected_result);
+
+// spi_scan runs a read-only query through a cursor and calls
+// visit(tuple, descriptor) for each row, fetching them in batches so that a
+// ledger of any size is read in bounded memory (requires SPI). visit must not
+// hold objects with destructors: the rows' accessors may raise errors.
+template <typename Visit>
+void spi_scan(const char* cursor_name, const char* query, int nargs, Oid* types, Datum* values, Visit visit) {
+    Portal cursor = SPI_cursor_open_with_args(cursor_name, query, nargs, types, values, nullptr, true, 0);
+    for (;;) {
+        SPI_cursor_fetch(cursor, true, 10000);
+        if (SPI_processed == 0) {
+            break;
+        }
+        for (uint64 i = 0; i < SPI_processed; ++i) {
+            visit(SPI_tuptable->vals[i], SPI_tuptable->tupdesc);
+        }
+        SPI_freetuptable(SPI_tuptable);
+    }
+    SPI_cursor_close(cursor);
+}
 
 // spi_digest is false when the value is NULL or not exactly 32 bytes.
 bool spi_digest(HeapTuple tuple, TupleDesc descriptor, int column, core::Digest& out);

@@ -65,20 +65,12 @@ void load_entries(core::Verifier* verifier, const RecordedContracts& contracts, 
     // entries enter block roots as recorded.
     Oid types[1] = {INT8ARRAYOID};
     Datum values[1] = {PointerGetDatum(scope)};
-    Portal cursor = SPI_cursor_open_with_args(
+    spi_scan(
         "pgledger_verify_entries",
         "SELECT transaction_id, table_id, row_count, rows_root, "
         "CASE WHEN table_id = ANY ($1) THEN row_index ELSE '\\x'::bytea END, committed_by, block_height, "
         "contract_ids FROM ledger.transactions",
-        1, types, values, nullptr, true, 0);
-    for (;;) {
-        SPI_cursor_fetch(cursor, true, 10000);
-        if (SPI_processed == 0) {
-            break;
-        }
-        for (uint64 i = 0; i < SPI_processed; ++i) {
-            HeapTuple tuple = SPI_tuptable->vals[i];
-            TupleDesc descriptor = SPI_tuptable->tupdesc;
+        1, types, values, [&](HeapTuple tuple, TupleDesc descriptor) {
             const int64 txn_id = spi_int64(tuple, descriptor, 1, 0);
             const int64 table_id = spi_int64(tuple, descriptor, 2, 0);
             const int32 row_count = spi_int32(tuple, descriptor, 3, -1);
@@ -111,10 +103,7 @@ void load_entries(core::Verifier* verifier, const RecordedContracts& contracts, 
                                                           index_size, entry.rows);
                 verifier->add_entry(std::move(entry));
             });
-        }
-        SPI_freetuptable(SPI_tuptable);
-    }
-    SPI_cursor_close(cursor);
+        });
 }
 
 // report_contracts names every recorded contract version whose record or
