@@ -32,6 +32,26 @@ Digest subtree_root(Sha256& hasher, const Digest* leaves, std::size_t count) {
     return hasher.finish();
 }
 
+Digest wide_subtree_root(Sha256& hasher, const Digest* leaves, std::size_t count) {
+    if (count == 1) {
+        return leaves[0];
+    }
+    std::size_t group = 1;
+    while (group * kWideMerkleArity < count) {
+        group *= kWideMerkleArity;
+    }
+    std::array<std::uint8_t, 1 + kWideMerkleArity * sizeof(Digest)> node;
+    node[0] = kWideMerkleNodePrefix;
+    std::size_t used = 1;
+    for (std::size_t first = 0; first < count; first += group) {
+        const Digest child = wide_subtree_root(hasher, leaves + first, std::min(group, count - first));
+        std::copy(child.begin(), child.end(), node.begin() + used);
+        used += child.size();
+    }
+    hasher.update(node.data(), used);
+    return hasher.finish();
+}
+
 }  // namespace
 
 Digest merkle_root(const std::vector<Digest>& leaves) {
@@ -40,6 +60,14 @@ Digest merkle_root(const std::vector<Digest>& leaves) {
         return hasher.finish();
     }
     return subtree_root(hasher, leaves.data(), leaves.size());
+}
+
+Digest wide_merkle_root(const std::vector<Digest>& leaves) {
+    Sha256 hasher;
+    if (leaves.empty()) {
+        return hasher.finish();
+    }
+    return wide_subtree_root(hasher, leaves.data(), leaves.size());
 }
 
 }  // namespace pgledger::core

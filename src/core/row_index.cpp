@@ -27,7 +27,7 @@ Digest rows_root(const std::vector<SealedRowHash>& rows) {
     for (const auto& row : rows) {
         leaves.push_back(row.hash);
     }
-    return merkle_root(leaves);
+    return wide_merkle_root(leaves);
 }
 
 std::vector<std::uint8_t> encode_row_index(const std::vector<SealedRowHash>& rows) {

@@ -24,7 +24,7 @@ struct IndexedRow {
 
 RowHashPrefix hash_prefix_of(const Digest& hash);
 
-// rows_root: the Merkle root of the row hashes in ascending row number,
+// rows_root: the 16-ary Merkle root of the row hashes in ascending row number,
 // which the entry records and signatures cover.
 Digest rows_root(const std::vector<SealedRowHash>& rows);
 

@@ -119,7 +119,7 @@ Digest Verifier::entry_digest_for_block(EntryState& entry) {
                                      " is missing: it was deleted");
         }
     }
-    const Digest present_root = merkle_root(present);
+    const Digest present_root = wide_merkle_root(present);
     // Every row present and matching its short hash: then the full hashes
     // must give the sealed root. If they do not, the record was altered, or
     // a row was changed so that its hash keeps the recorded prefix.

@@ -250,8 +250,11 @@ namespace {
 
 MemoryContext fresh_capture_context() {
     if (capture_context == nullptr) {
+        // Default sizes: a row's encoding allocates a kilobyte or so (a send
+        // function's buffer), which must fit the block a reset keeps, or
+        // every row would malloc and free a block of its own.
         capture_context =
-            AllocSetContextCreate(TopMemoryContext, "pgledger row capture", ALLOCSET_SMALL_SIZES);
+            AllocSetContextCreate(TopMemoryContext, "pgledger row capture", ALLOCSET_DEFAULT_SIZES);
     } else if (capture_depth == 0) {
         MemoryContextReset(capture_context);
     }

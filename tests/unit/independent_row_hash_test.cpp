@@ -45,11 +45,11 @@ using pgledger::core::decode_row_index;
 using pgledger::core::Digest;
 using pgledger::core::hash_prefix_of;
 using pgledger::core::IndexedRow;
-using pgledger::core::merkle_root;
 using pgledger::core::RowHasher;
 using pgledger::core::RowHashPrefix;
 using pgledger::core::to_hex;
 using pgledger::core::ValueKind;
+using pgledger::core::wide_merkle_root;
 
 // Built-in type OIDs (pg_type.dat); as a client would, the test hard-codes
 // them rather than including server headers. Row descriptions report a
@@ -336,7 +336,7 @@ class IndependentRowHash : public ::testing::Test {
         // The short hashes name rows; the rows roots prove all 32 bytes of
         // every recomputed hash.
         for (const auto& [txn_id, root] : sealed_roots) {
-            if (merkle_root(recomputed_rows[txn_id]) != root) {
+            if (wide_merkle_root(recomputed_rows[txn_id]) != root) {
                 comparison.mismatches.push_back(
                     "transaction " + std::to_string(txn_id) +
                     ": the recomputed row hashes do not give its sealed rows root");

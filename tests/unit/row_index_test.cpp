@@ -108,7 +108,7 @@ TEST(RowIndex, RejectsMalformedRuns) {
 
 TEST(RowIndex, RowsRootIsTheMerkleRootOfTheRowHashesInOrder) {
     EXPECT_EQ(rows_root(rows_numbered({1, 2, 3})),
-              merkle_root({filled_digest(1), filled_digest(2), filled_digest(3)}));
+              wide_merkle_root({filled_digest(1), filled_digest(2), filled_digest(3)}));
 }
 
 }  // namespace

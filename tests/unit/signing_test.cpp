@@ -86,7 +86,7 @@ TEST(TransactionSigningDigest, CoversEveryRowThroughTheRowsRoot) {
     std::vector<SealedRowHash> changed = rows;
     changed[1].hash[31] ^= 1;
     const std::vector<SealedRowHash> dropped = {rows[0]};
-    EXPECT_EQ(rows_root(rows), merkle_root({filled_digest(1), filled_digest(2)}));
+    EXPECT_EQ(rows_root(rows), wide_merkle_root({filled_digest(1), filled_digest(2)}));
     const auto digest_over = [](const std::vector<SealedRowHash>& table_rows) {
         return transaction_signing_digest(
             kLedger, 7, kParticipant,

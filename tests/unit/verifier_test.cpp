@@ -63,7 +63,7 @@ void append(SyntheticLedger& ledger, std::uint64_t txn_id, std::uint64_t table_i
         hashes.push_back(hash);
     }
     entry.fields.row_count = static_cast<std::uint32_t>(seqs.size());
-    entry.fields.rows_root = merkle_root(hashes);
+    entry.fields.rows_root = wide_merkle_root(hashes);
     ledger.entries.push_back(entry);
 }
 
