@@ -248,14 +248,17 @@ void register_transaction_callbacks() {
 
 namespace {
 
-MemoryContext fresh_capture_context() {
+// A row's encoding allocates a kilobyte or so (a send function's buffer).
+// The capture memory keeps one block that holds the rows of dozens of
+// captures, and is reset only once they overflow it: a reset per row cost
+// more than the allocations it freed.
+constexpr Size kCaptureBlockSize = 64 * 1024;
+
+MemoryContext capture_memory() {
     if (capture_context == nullptr) {
-        // Default sizes: a row's encoding allocates a kilobyte or so (a send
-        // function's buffer), which must fit the block a reset keeps, or
-        // every row would malloc and free a block of its own.
-        capture_context =
-            AllocSetContextCreate(TopMemoryContext, "pgledger row capture", ALLOCSET_DEFAULT_SIZES);
-    } else if (capture_depth == 0) {
+        capture_context = AllocSetContextCreate(TopMemoryContext, "pgledger row capture", kCaptureBlockSize,
+                                                kCaptureBlockSize, kCaptureBlockSize);
+    } else if (capture_depth == 0 && MemoryContextMemAllocated(capture_context, false) > kCaptureBlockSize) {
         MemoryContextReset(capture_context);
     }
     return capture_context;
@@ -275,7 +278,7 @@ void capture_row(Relation relation, TupleTableSlot* slot, core::RowState state) 
 
     set_row_position(slot, codec->txn_attnum, static_cast<int64>(txn_id), codec->seq_attnum,
                      static_cast<int32>(seq));
-    MemoryContext caller = MemoryContextSwitchTo(fresh_capture_context());
+    MemoryContext caller = MemoryContextSwitchTo(capture_memory());
     ++capture_depth;
     const bool* nulls = slot->tts_isnull;
     PrivateValue* private_values = nullptr;
