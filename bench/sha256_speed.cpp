@@ -153,13 +153,14 @@ void put_u32(std::vector<std::uint8_t>& out, std::uint32_t v) {
 
 std::vector<std::uint8_t> encode_row(const std::vector<Column>& row, std::uint64_t table_id,
                                      std::uint64_t txn, std::uint32_t seq) {
-    std::vector<std::uint8_t> out{core::kRowPrefix, core::kEncodingVersion};
+    std::vector<std::uint8_t> out{core::kRowPrefix, core::kRowEncodingVersion};
     core::append_u64(out, table_id);
     core::append_u64(out, txn);
     put_u32(out, seq);
     for (const Column& column : row) {
-        put_u32(out, column.ordinal);
-        put_u32(out, static_cast<std::uint32_t>(column.name.size()));
+        out.push_back(static_cast<std::uint8_t>(column.ordinal >> 8));
+        out.push_back(static_cast<std::uint8_t>(column.ordinal));
+        out.push_back(static_cast<std::uint8_t>(column.name.size()));
         out.insert(out.end(), column.name.begin(), column.name.end());
         out.push_back(static_cast<std::uint8_t>(column.kind));
         put_u32(out, static_cast<std::uint32_t>(column.value.size()));

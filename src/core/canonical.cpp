@@ -54,7 +54,7 @@ void RowHasher::flush() {
 void RowHasher::begin(std::uint64_t table_id, std::uint64_t txn_id, std::uint32_t seq) {
     hasher_.reset();
     used_ = 0;
-    const std::uint8_t header[2] = {kRowPrefix, kEncodingVersion};
+    const std::uint8_t header[2] = {kRowPrefix, kRowEncodingVersion};
     put(header, sizeof header);
     put_u64(table_id);
     put_u64(txn_id);
@@ -63,8 +63,14 @@ void RowHasher::begin(std::uint64_t table_id, std::uint64_t txn_id, std::uint32_
 
 void RowHasher::add_column(std::uint32_t ordinal, std::string_view name, ValueKind kind, const void* value,
                            std::size_t value_size) {
-    put_u32(ordinal);
-    put_u32(checked_length(name.size()));
+    // PostgreSQL allows 1600 columns and names of 63 bytes, which UTF-8
+    // may at most double.
+    if (ordinal > UINT16_MAX || name.size() > UINT8_MAX) {
+        throw std::length_error("a column ordinal or name is too long for the row encoding");
+    }
+    put_u16(static_cast<std::uint16_t>(ordinal));
+    const auto name_length = static_cast<std::uint8_t>(name.size());
+    put(&name_length, 1);
     put(name.data(), name.size());
     const auto kind_byte = static_cast<std::uint8_t>(kind);
     put(&kind_byte, 1);

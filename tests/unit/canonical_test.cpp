@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -69,20 +70,20 @@ TEST(RowHasher, MatchesHandAssembledEncoding) {
     hasher.add_column(5, "tags", ValueKind::rendered, "{x}", 3);
 
     const Bytes expected = {
-        0x00, 0x01,                                      // row prefix, encoding version
+        0x00, 0x02,                                      // row prefix, row encoding version
         0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,  // table_id
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a,  // txn_id 42
         0x00, 0x00, 0x00, 0x07,                          // seq 7
-        0x00, 0x00, 0x00, 0x01,                          // ordinal 1
-        0x00, 0x00, 0x00, 0x02, 'i',  'd',               // name
+        0x00, 0x01,                                      // ordinal 1
+        0x02, 'i',  'd',                                 // name
         'b',                                             // kind
         0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x05,  // value
-        0x00, 0x00, 0x00, 0x03,                          // ordinal 3
-        0x00, 0x00, 0x00, 0x04, 'n',  'a',  'm',  'e',   // name
+        0x00, 0x03,                                      // ordinal 3
+        0x04, 'n',  'a',  'm',  'e',                     // name
         't',                                             // kind
         0x00, 0x00, 0x00, 0x02, 'a',  'b',               // value
-        0x00, 0x00, 0x00, 0x05,                          // ordinal 5
-        0x00, 0x00, 0x00, 0x04, 't',  'a',  'g',  's',   // name
+        0x00, 0x05,                                      // ordinal 5
+        0x04, 't',  'a',  'g',  's',                     // name
         'o',                                             // kind
         0x00, 0x00, 0x00, 0x03, '{',  'x',  '}',         // value
     };
@@ -92,7 +93,7 @@ TEST(RowHasher, MatchesHandAssembledEncoding) {
 TEST(RowHasher, RowWithoutColumnsIsTheHeaderAlone) {
     RowHasher hasher;
     hasher.begin(1, 2, 3);
-    const Bytes expected = {0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3};
+    const Bytes expected = {0x00, 0x02, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3};
     EXPECT_EQ(hasher.finish(), reference_sha256(expected));
 }
 
@@ -101,9 +102,8 @@ TEST(RowHasher, EmptyValueAndUtf8NameAreLengthPrefixed) {
     hasher.begin(1, 2, 3);
     const std::string name = "prix \xc3\xbcnit";  // "prix ünit" in UTF-8: 10 bytes
     hasher.add_column(9, name, ValueKind::text, "", 0);
-    Bytes expected = {0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3};
-    put_u32(expected, 9);
-    put_u32(expected, 10);
+    Bytes expected = {0x00, 0x02, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3};
+    expected.insert(expected.end(), {0x00, 0x09, 10});  // u16 ordinal 9, u8 name length 10
     put_bytes(expected, name);
     expected.push_back('t');
     put_u32(expected, 0);
@@ -181,6 +181,14 @@ TEST(RowHasher, LengthPrefixesSeparateNameFromValue) {
     EXPECT_NE(hash_row(name_ab), hash_row(name_a));
 }
 
+TEST(RowHasher, RefusesWhatItsFramingCannotHold) {
+    RowHasher hasher;
+    hasher.begin(1, 2, 3);
+    EXPECT_NO_THROW(hasher.add_column(65535, std::string(255, 'n'), ValueKind::text, "v", 1));
+    EXPECT_THROW(hasher.add_column(65536, "n", ValueKind::text, "v", 1), std::length_error);
+    EXPECT_THROW(hasher.add_column(1, std::string(256, 'n'), ValueKind::text, "v", 1), std::length_error);
+}
+
 TEST(RowHasher, ValueCannotImitateAFollowingColumn) {
     // One column whose value spells out the encoding of a second column
     // must not collide with the two-column row.
@@ -188,8 +196,7 @@ TEST(RowHasher, ValueCannotImitateAFollowingColumn) {
     two_columns.columns = {Column{1, "a", ValueKind::text, "x"}, Column{2, "b", ValueKind::text, "y"}};
     Bytes forged;
     forged.push_back('x');
-    put_u32(forged, 2);
-    put_u32(forged, 1);
+    forged.insert(forged.end(), {0x00, 0x02, 0x01});  // u16 ordinal 2, u8 name length 1
     forged.push_back('b');
     forged.push_back('t');
     put_u32(forged, 1);
@@ -224,12 +231,11 @@ TEST(ValueCommitment, EntersTheRowHashInPlaceOfTheValue) {
     RowHasher hasher;
     hasher.begin(7, 1234, 3);
     hasher.add_column(2, "amount", ValueKind::commitment, commitment.data(), commitment.size());
-    Bytes bytes = {0x00, 0x01};
+    Bytes bytes = {0x00, 0x02};
     put_u64(bytes, 7);
     put_u64(bytes, 1234);
     put_u32(bytes, 3);
-    put_u32(bytes, 2);
-    put_u32(bytes, 6);
+    bytes.insert(bytes.end(), {0x00, 0x02, 0x06});  // u16 ordinal 2, u8 name length 6
     put_bytes(bytes, "amount");
     bytes.push_back('c');
     put_u32(bytes, 32);

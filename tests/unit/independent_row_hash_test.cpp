@@ -3,9 +3,9 @@
 // row hashes the ledger sealed. This pins down the canonical row encoding for
 // every built-in type family:
 //
-//   row = 0x00 || 0x01 || u64 table_id || u64 txn_id || u32 seq ||
+//   row = 0x00 || 0x02 || u64 table_id || u64 txn_id || u32 seq ||
 //         for each non-NULL, non-generated, non-ledger column in attnum order:
-//           u32 ordinal || u32 len || name (UTF-8) || u8 kind || u32 len || value
+//           u16 ordinal || u8 len || name (UTF-8) || u8 kind || u32 len || value
 //
 //   ordinal = position among the table's non-dropped columns (attnum order,
 //             the two ledger columns and generated columns counted too)
