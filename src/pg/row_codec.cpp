@@ -90,120 +90,117 @@ core::RowHasher* row_hasher() {
     return hasher;
 }
 
-// CommitmentTarget diverts a private column's encoding into its commitment,
-// which then enters the row hash in the value's place (unless into_row is
-// false: the commitment alone is wanted). Set only around one add_value.
-struct CommitmentTarget {
-    const core::Digest* salt;
-    core::Digest* commitment;
-    bool into_row;
+// EncodedValue is one column's canonical bytes. Encoding calls PostgreSQL
+// (send and output functions, detoasting, conversion), which may raise an
+// error; hashing is C++. A row's values are all encoded first, then hashed
+// in one call into C++.
+struct EncodedValue {
+    const ColumnCodec* column;
+    core::ValueKind kind;
+    const void* bytes;
+    std::size_t size;
+    // A fixed-width value (big-endian) or a commitment, held here; bytes
+    // then points into it.
+    std::uint8_t held[sizeof(core::Digest)];
 };
-CommitmentTarget* commitment_target = nullptr;
 
-void add_column(const ColumnCodec& column, const void* bytes, std::size_t size) {
-    core::RowHasher* hasher = row_hasher();
-    if (commitment_target != nullptr) {
-        const CommitmentTarget target = *commitment_target;
-        call_cpp([&] {
-            *target.commitment = core::value_commitment(*target.salt, kind_of(column.method), bytes, size);
-            if (target.into_row) {
-                hasher->add_column(column.ordinal, std::string_view(column.name_utf8, column.name_length),
-                                   core::ValueKind::commitment, target.commitment->data(),
-                                   target.commitment->size());
-            }
-        });
-        return;
-    }
-    call_cpp([&] {
-        hasher->add_column(column.ordinal, std::string_view(column.name_utf8, column.name_length),
-                           kind_of(column.method), bytes, size);
-    });
-}
-
-void add_big_endian(const ColumnCodec& column, std::uint64_t value, int size) {
-    std::uint8_t bytes[8];
+void encode_big_endian(EncodedValue& out, std::uint64_t value, int size) {
     for (int i = 0; i < size; ++i) {
-        bytes[i] = static_cast<std::uint8_t>(value >> (8 * (size - 1 - i)));
+        out.held[i] = static_cast<std::uint8_t>(value >> (8 * (size - 1 - i)));
     }
-    add_column(column, bytes, static_cast<std::size_t>(size));
+    out.bytes = out.held;
+    out.size = static_cast<std::size_t>(size);
 }
 
-void add_fixed_binary(const ColumnCodec& column, Datum value) {
-    switch (column.base_type) {
+void encode_fixed_binary(EncodedValue& out, Oid base_type, Datum value) {
+    switch (base_type) {
         case BOOLOID:
-            add_big_endian(column, DatumGetBool(value) ? 1 : 0, 1);
+            encode_big_endian(out, DatumGetBool(value) ? 1 : 0, 1);
             break;
         case CHAROID:  // "char" is one byte, whatever the encoding, as charsend sends it
-            add_big_endian(column, static_cast<std::uint8_t>(DatumGetChar(value)), 1);
+            encode_big_endian(out, static_cast<std::uint8_t>(DatumGetChar(value)), 1);
             break;
         case INT2OID:
-            add_big_endian(column, static_cast<std::uint16_t>(DatumGetInt16(value)), 2);
+            encode_big_endian(out, static_cast<std::uint16_t>(DatumGetInt16(value)), 2);
             break;
         case INT4OID:
         case DATEOID:
-            add_big_endian(column, static_cast<std::uint32_t>(DatumGetInt32(value)), 4);
+            encode_big_endian(out, static_cast<std::uint32_t>(DatumGetInt32(value)), 4);
             break;
         case OIDOID:
-            add_big_endian(column, DatumGetObjectId(value), 4);
+            encode_big_endian(out, DatumGetObjectId(value), 4);
             break;
         case FLOAT4OID: {
             const float number = DatumGetFloat4(value);
             std::uint32_t bits;
             std::memcpy(&bits, &number, sizeof bits);
-            add_big_endian(column, bits, 4);
+            encode_big_endian(out, bits, 4);
             break;
         }
         case FLOAT8OID: {
             const double number = DatumGetFloat8(value);
             std::uint64_t bits;
             std::memcpy(&bits, &number, sizeof bits);
-            add_big_endian(column, bits, 8);
+            encode_big_endian(out, bits, 8);
             break;
         }
         default:  // int8, time, timestamp, timestamptz, money: 64-bit integers
-            add_big_endian(column, static_cast<std::uint64_t>(DatumGetInt64(value)), 8);
+            encode_big_endian(out, static_cast<std::uint64_t>(DatumGetInt64(value)), 8);
             break;
     }
 }
 
-void add_text(const ColumnCodec& column, const char* server_text, int length) {
+void encode_text(EncodedValue& out, const char* server_text, int length) {
     const char* utf8 = pg_server_to_any(server_text, length, PG_UTF8);
-    const std::size_t utf8_length =
-        utf8 == server_text ? static_cast<std::size_t>(length) : std::strlen(utf8);
-    add_column(column, utf8, utf8_length);
+    out.bytes = utf8;
+    out.size = utf8 == server_text ? static_cast<std::size_t>(length) : std::strlen(utf8);
 }
 
-void add_value(const ColumnCodec& column, Datum value) {
+// encode_value fills out with the canonical encoding of one non-NULL value.
+void encode_value(const ColumnCodec& column, Datum value, EncodedValue& out) {
+    out.column = &column;
+    out.kind = kind_of(column.method);
     switch (column.method) {
         case ColumnMethod::fixed_binary:
-            add_fixed_binary(column, value);
+            encode_fixed_binary(out, column.base_type, value);
             break;
         case ColumnMethod::send_function: {
             bytea* sent = SendFunctionCall(const_cast<FmgrInfo*>(&column.function), value);
-            add_column(column, VARDATA(sent), VARSIZE(sent) - VARHDRSZ);
+            out.bytes = VARDATA(sent);
+            out.size = VARSIZE(sent) - VARHDRSZ;
             break;
         }
         case ColumnMethod::raw_bytes: {
             const struct varlena* bytes = pg_detoast_datum_packed(reinterpret_cast<struct varlena*>(value));
-            add_column(column, VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes));
+            out.bytes = VARDATA_ANY(bytes);
+            out.size = VARSIZE_ANY_EXHDR(bytes);
             break;
         }
         case ColumnMethod::text_utf8:
             if (column.base_type == NAMEOID) {
                 const char* name = NameStr(*DatumGetName(value));
-                add_text(column, name, static_cast<int>(std::strlen(name)));
+                encode_text(out, name, static_cast<int>(std::strlen(name)));
             } else {
                 const struct varlena* text =
                     pg_detoast_datum_packed(reinterpret_cast<struct varlena*>(value));
-                add_text(column, VARDATA_ANY(text), static_cast<int>(VARSIZE_ANY_EXHDR(text)));
+                encode_text(out, VARDATA_ANY(text), static_cast<int>(VARSIZE_ANY_EXHDR(text)));
             }
             break;
         case ColumnMethod::rendered: {
             const char* rendered = OutputFunctionCall(const_cast<FmgrInfo*>(&column.function), value);
-            add_text(column, rendered, static_cast<int>(std::strlen(rendered)));
+            encode_text(out, rendered, static_cast<int>(std::strlen(rendered)));
             break;
         }
     }
+}
+
+// as_commitment makes an encoded value stand for its commitment, which
+// then enters the row hash in the value's place.
+void as_commitment(EncodedValue& out, const core::Digest& commitment) {
+    std::memcpy(out.held, commitment.data(), commitment.size());
+    out.kind = core::ValueKind::commitment;
+    out.bytes = out.held;
+    out.size = commitment.size();
 }
 
 // Settings under which rendered values are produced: output that would
@@ -373,23 +370,19 @@ core::Digest value_commitment_of(Oid type, Datum value, const core::Digest& salt
     ColumnCodec column{};
     bool pinned = false;
     describe_column(column, type, get_typlen(type), CurrentMemoryContext, &pinned);
-    core::Digest commitment{};
-    CommitmentTarget target{&salt, &commitment, false};
     const int nest_level = pinned ? pin_settings() : 0;
-    commitment_target = &target;
-    add_value(column, value);
-    commitment_target = nullptr;
+    EncodedValue encoded{};
+    encode_value(column, value, encoded);
     if (pinned) {
         AtEOXact_GUC(true, nest_level);
     }
-    return commitment;
+    return call_cpp([&] { return core::value_commitment(salt, encoded.kind, encoded.bytes, encoded.size); });
 }
 
 core::Digest hash_row(const RowCodec* codec, const Datum* values, const bool* nulls, std::uint64_t txn_id,
                       std::uint32_t seq, PrivateValue* private_values) {
-    core::RowHasher* hasher = row_hasher();
-    commitment_target = nullptr;  // an error may have left the last one set
-    call_cpp([&] { hasher->begin(codec->table_id, txn_id, seq); });
+    auto* encoded = static_cast<EncodedValue*>(palloc(sizeof(EncodedValue) * (codec->column_count + 1)));
+    int count = 0;
     const int nest_level = codec->needs_pinned_settings ? pin_settings() : 0;
     for (int i = 0; i < codec->column_count; ++i) {
         const ColumnCodec& column = codec->columns[i];
@@ -398,30 +391,38 @@ core::Digest hash_row(const RowCodec* codec, const Datum* values, const bool* nu
             PrivateValue unknown{};
             PrivateValue& given = private_values != nullptr ? private_values[i] : unknown;
             if (!nulls[index]) {
+                EncodedValue& value = encoded[count++];
+                encode_value(column, values[index], value);
                 // Without its salt a value cannot be committed to; a zero
                 // salt makes sure the row then fails verification.
                 const core::Digest salt = given.salt_known ? given.salt : core::Digest{};
-                CommitmentTarget target{&salt, &given.commitment, true};
-                commitment_target = &target;
-                add_value(column, values[index]);
-                commitment_target = nullptr;
+                given.commitment = call_cpp(
+                    [&] { return core::value_commitment(salt, value.kind, value.bytes, value.size); });
+                as_commitment(value, given.commitment);
             } else if (given.erased) {
-                call_cpp([&] {
-                    hasher->add_column(column.ordinal, std::string_view(column.name_utf8, column.name_length),
-                                       core::ValueKind::commitment, given.commitment.data(),
-                                       given.commitment.size());
-                });
+                EncodedValue& value = encoded[count++];
+                value.column = &column;
+                as_commitment(value, given.commitment);
             }
             continue;
         }
         if (!nulls[index]) {
-            add_value(column, values[index]);
+            encode_value(column, values[index], encoded[count++]);
         }
     }
     if (codec->needs_pinned_settings) {
         AtEOXact_GUC(true, nest_level);
     }
-    return call_cpp([&] { return hasher->finish(); });
+    core::RowHasher* hasher = row_hasher();
+    return call_cpp([&] {
+        hasher->begin(codec->table_id, txn_id, seq);
+        for (int i = 0; i < count; ++i) {
+            const ColumnCodec& column = *encoded[i].column;
+            hasher->add_column(column.ordinal, std::string_view(column.name_utf8, column.name_length),
+                               encoded[i].kind, encoded[i].bytes, encoded[i].size);
+        }
+        return hasher->finish();
+    });
 }
 
 }  // namespace pgledger::pg
