@@ -93,6 +93,29 @@ SELECT r->>'value' AS value, r->>'type' AS type, r->>'commitment_matches' AS mat
 FROM (SELECT ledger.reveal('deals', ledger_transaction_id, ledger_sequence_number, 'amount') AS r
       FROM deals WHERE id = 1) revealed;
 
+-- A numeric is encoded as numeric_send sends it, though read straight from
+-- the stored value: every header form (short, long for large weights and
+-- scales, NaN and infinities), as stored in a table (short varlena header)
+-- and as computed (4-byte header).
+CREATE TABLE numeric_samples (v numeric);
+INSERT INTO numeric_samples
+SELECT v FROM (VALUES (0::numeric), (-0.0), ('NaN'), ('Infinity'), ('-Infinity'), (1e300), (-1e-300),
+                      (round(1::numeric, 100)), (0.000001), (-123456789012345678901234567890.123456789),
+                      (9999), (10000), (-1e63 * 3), (1e-70)) AS fixed(v)
+UNION ALL
+SELECT power(10::numeric, g % 60 - 30) * ((g * 7919) % 100003 - 50001) / 7 FROM generate_series(1, 300) AS g
+UNION ALL
+SELECT round(((g * 104729) % 1000003 - 500001) / 100.0, g % 5) FROM generate_series(1, 300) AS g;
+SELECT count(*) AS samples,
+       count(*) FILTER (WHERE ledger.commitment(v, salt) IS DISTINCT FROM
+           sha256('\x0501'::bytea || salt || '\x62'::bytea || int4send(octet_length(numeric_send(v))) || numeric_send(v)))
+           AS stored_mismatches,
+       count(*) FILTER (WHERE ledger.commitment(v + 0, salt) IS DISTINCT FROM
+           sha256('\x0501'::bytea || salt || '\x62'::bytea || int4send(octet_length(numeric_send(v + 0))) || numeric_send(v + 0)))
+           AS computed_mismatches
+FROM numeric_samples, (SELECT decode(repeat('a5', 32), 'hex') AS salt) AS s;
+DROP TABLE numeric_samples;
+
 -- As a participant's role: only rows naming a participant it acts for, and no EXPLAIN.
 SET ROLE regress_acme;
 SELECT ledger.current_participants();

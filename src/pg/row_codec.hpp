@@ -16,11 +16,12 @@ extern "C" {
 namespace pgledger::pg {
 
 enum class ColumnMethod : std::uint8_t {
-    fixed_binary,   // pass-by-value types written big-endian, as their send function does
-    send_function,  // variable-length types without text content: their binary send format
-    raw_bytes,      // bytea: the bytes themselves
-    text_utf8,      // character types: their characters in UTF-8
-    rendered,       // output function text; settings-sensitive types are rendered under pinned settings
+    fixed_binary,    // pass-by-value types written big-endian, as their send function does
+    send_function,   // variable-length types without text content: their binary send format
+    numeric_digits,  // numeric: numeric_send's format, read straight from the stored value
+    raw_bytes,       // bytea: the bytes themselves
+    text_utf8,       // character types: their characters in UTF-8
+    rendered,        // output function text; settings-sensitive types are rendered under pinned settings
 };
 
 struct ColumnCodec {

@@ -248,10 +248,11 @@ void register_transaction_callbacks() {
 
 namespace {
 
-// A row's encoding allocates a kilobyte or so (a send function's buffer).
-// The capture memory keeps one block that holds the rows of dozens of
-// captures, and is reset only once they overflow it: a reset per row cost
-// more than the allocations it freed.
+// A row's encoding allocates its array of encoded values, and a kilobyte
+// or so for each value a send or output function encodes. The capture
+// memory keeps one block that holds the rows of dozens of captures, and is
+// reset only once they overflow it: a reset per row cost more than the
+// allocations it freed.
 constexpr Size kCaptureBlockSize = 64 * 1024;
 
 MemoryContext capture_memory() {
