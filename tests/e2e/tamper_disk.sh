@@ -56,4 +56,38 @@ assert_problems t \
     "row $ctid (transaction $tx, row $seq) in block $block was changed: its values no longer hash to the sealed row hash"
 assert_problems chain
 
+# A stored value made malformed on disk: the numeric 12345 (varlena header byte 0x0f: 7
+# bytes; numeric header 0x8001; base-10000 digits 1 and 2345) is shortened by one byte, so
+# its digits no longer come in whole pairs. Verification must refuse to read past it, with
+# SQLSTATE XX001, and the server must go on serving.
+cluster_psql > /dev/null <<'SQL'
+CREATE TABLE amounts (id int PRIMARY KEY, amount numeric);
+SELECT ledger.create_ledger_table('public.amounts');
+INSERT INTO amounts (id, amount) VALUES (1, 12345);
+SELECT ledger.seal();
+SQL
+[ "$(sql "SELECT bool_and(ok) FROM ledger.verify('amounts')")" = t ] || fail "amounts does not verify before the edit"
+datafile="$CLUSTER_DIR/data/$(sql "SELECT pg_relation_filepath('amounts')")"
+cluster_stop
+if ! tampering_skipped; then
+    python3 - "$datafile" <<'PY' || fail "could not edit $datafile"
+import sys
+stored = bytes([0x0F, 0x01, 0x80, 0x01, 0x00, 0x29, 0x09])
+with open(sys.argv[1], "r+b") as f:
+    data = f.read()
+    if data.count(stored) != 1:
+        sys.exit("expected the stored numeric 12345 exactly once, found it %d times" % data.count(stored))
+    f.seek(data.index(stored))
+    f.write(bytes([0x0D]))
+PY
+fi
+restart_cluster
+if ! tampering_skipped; then
+    out=$(cluster_psql -At -v VERBOSITY=verbose -c "SELECT * FROM ledger.verify('amounts')" 2>&1) &&
+        fail "verify() read the malformed numeric without an error: [$out]"
+    grep -q 'ERROR:  XX001: a stored numeric value is malformed (5 bytes)' <<< "$out" ||
+        fail "verify() did not fail with XX001 on the malformed numeric: $out"
+fi
+[ "$(sql "SELECT count(*) FROM t")" = 100 ] || fail "the server does not serve queries after verify() of the malformed numeric"
+
 pass
