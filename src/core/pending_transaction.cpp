@@ -20,7 +20,13 @@ PendingTableRows& PendingTransaction::table(std::uint64_t table_id) {
             return table;
         }
     }
-    auto& added = tables_.emplace_back();
+    if (spare_tables_.empty()) {
+        tables_.emplace_back();
+    } else {
+        tables_.push_back(std::move(spare_tables_.back()));
+        spare_tables_.pop_back();
+    }
+    auto& added = tables_.back();
     added.table_id = table_id;
     return added;
 }
@@ -106,6 +112,20 @@ void PendingTransaction::abort_subtransaction(std::uint32_t id) {
 void PendingTransaction::clear() {
     txn_id_ = 0;
     last_seq_ = 0;
+    // Growing a table's three row vectors from empty cost 40 ns a row in the
+    // 100-row insert benchmark. Storage for up to kRecycledRows rows of one
+    // table is kept for the next transaction; a bulk load's is released, so
+    // an idle backend does not hold it.
+    constexpr std::size_t kRecycledRows = 4096;
+    for (auto& table : tables_) {
+        if (spare_tables_.empty() && table.rows.capacity() <= kRecycledRows) {
+            table.rows.clear();
+            table.subtransactions.clear();
+            table.stored.clear();
+            table.contract_ids.clear();
+            spare_tables_.push_back(std::move(table));
+        }
+    }
     tables_.clear();
     locks_.clear();
 }

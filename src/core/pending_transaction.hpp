@@ -65,6 +65,10 @@ class PendingTransaction {
     std::uint64_t txn_id_ = 0;
     std::uint32_t last_seq_ = 0;
     std::vector<PendingTableRows> tables_;
+    // Emptied row storage of an earlier transaction, reused by the next one
+    // so that a backend's rows are not reallocated from empty in every
+    // transaction; see clear().
+    std::vector<PendingTableRows> spare_tables_;
     std::vector<std::uint32_t> locks_;
 };
 

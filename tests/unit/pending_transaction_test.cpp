@@ -73,6 +73,26 @@ TEST(PendingTransaction, StartsInactiveAndClearResetsEverything) {
     EXPECT_EQ(transaction.next_seq(), 1u) << "row numbers restart with each transaction";
 }
 
+TEST(PendingTransaction, NothingOfAClearedTransactionReachesTheNext) {
+    // clear() keeps one table's emptied storage for the next transaction:
+    // rows, their subtransactions and flags, and contracts must not survive.
+    PendingTransaction transaction;
+    transaction.start(1);
+    insert(transaction, kAccounts, kTopLevel);
+    insert(transaction, kAccounts, kTopLevel + 1);
+    transaction.note_contract(kAccounts, 9);
+    transaction.clear();
+    transaction.start(2);
+    insert(transaction, kPayments, kTopLevel);
+    ASSERT_EQ(transaction.tables().size(), 1u);
+    const PendingTableRows& payments = transaction.tables().front();
+    EXPECT_EQ(payments.table_id, kPayments);
+    EXPECT_EQ(sealed_seqs(transaction, kPayments), (Seqs{1}));
+    EXPECT_EQ(payments.subtransactions, (std::vector<std::uint32_t>{kTopLevel}));
+    EXPECT_EQ(payments.stored, (std::vector<bool>{true}));
+    EXPECT_TRUE(payments.contract_ids.empty());
+}
+
 TEST(PendingTransaction, NumbersRowsAcrossTablesAndGroupsThemPerTable) {
     PendingTransaction transaction;
     transaction.start(1);
