@@ -95,13 +95,15 @@ FROM (SELECT ledger.reveal('deals', ledger_transaction_id, ledger_sequence_numbe
 
 -- A numeric is encoded as numeric_send sends it, though read straight from
 -- the stored value: every header form (short, long for large weights and
--- scales, NaN and infinities), as stored in a table (short varlena header)
--- and as computed (4-byte header).
+-- scales, NaN and infinities), as stored in a table (short varlena header,
+-- or compressed) and as computed (4-byte header).
 CREATE TABLE numeric_samples (v numeric);
 INSERT INTO numeric_samples
 SELECT v FROM (VALUES (0::numeric), (-0.0), ('NaN'), ('Infinity'), ('-Infinity'), (1e300), (-1e-300),
                       (round(1::numeric, 100)), (0.000001), (-123456789012345678901234567890.123456789),
-                      (9999), (10000), (-1e63 * 3), (1e-70)) AS fixed(v)
+                      (9999), (10000), (-1e63 * 3), (1e-70),
+                      -- 1001 digits of 9999: compressed when stored
+                      (10::numeric ^ 4004 - 1)) AS fixed(v)
 UNION ALL
 SELECT power(10::numeric, g % 60 - 30) * ((g * 7919) % 100003 - 50001) / 7 FROM generate_series(1, 300) AS g
 UNION ALL
@@ -114,6 +116,7 @@ SELECT count(*) AS samples,
            sha256('\x0501'::bytea || salt || '\x62'::bytea || int4send(octet_length(numeric_send(v + 0))) || numeric_send(v + 0)))
            AS computed_mismatches
 FROM numeric_samples, (SELECT decode(repeat('a5', 32), 'hex') AS salt) AS s;
+SELECT count(*) FILTER (WHERE pg_column_compression(v) IS NOT NULL) AS compressed_samples FROM numeric_samples;
 DROP TABLE numeric_samples;
 
 -- As a participant's role: only rows naming a participant it acts for, and no EXPLAIN.
