@@ -113,8 +113,9 @@ SQL
 
 # write_insert_workloads DIR BATCH_ROWS: the pgbench scripts of the insert
 # benchmarks, DIR/<workload>-<table>.sql for workloads single (one single-row
-# INSERT) and batch (one BATCH_ROWS-row INSERT ... SELECT) and tables plain and
-# ledgered, identical but for the table's name.
+# INSERT), batch (one BATCH_ROWS-row INSERT ... SELECT) and values (one
+# INSERT ... VALUES of BATCH_ROWS rows, as an application sends a multi-row
+# insert) and tables plain and ledgered, identical but for the table's name.
 write_insert_workloads() {
     local dir=$1 batch_rows=$2 workload table
     cat > "$dir/single.sql.in" <<'SQL'
@@ -130,7 +131,18 @@ SELECT 'acct-' || ((:base + g) % 100000), ((:base + g) % 10000000) / 100.0,
        'payment ' || (:base + g) || ' for invoice ' || g
 FROM generate_series(1, $batch_rows) AS g;
 SQL
-    for workload in single batch; do
+    # Two parameters a row, so that pgbench can also run it prepared (at most 255).
+    {
+        for ((row = 1; row <= batch_rows; row++)); do
+            echo "\\set v$row random(1, 10000000)"
+        done
+        echo 'INSERT INTO @TABLE@ (account, amount, note) VALUES'
+        for ((row = 1; row <= batch_rows; row++)); do
+            printf "('acct-%d', :v%d / 100.0, 'payment ' || :v%d || ' for invoice %d')%s\n" \
+                "$row" "$row" "$row" "$row" "$([ "$row" = "$batch_rows" ] && echo ';' || echo ',')"
+        done
+    } > "$dir/values.sql.in"
+    for workload in single batch values; do
         for table in plain ledgered; do
             sed "s/@TABLE@/$table/" "$dir/$workload.sql.in" > "$dir/$workload-$table.sql"
         done

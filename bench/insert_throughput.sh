@@ -2,9 +2,15 @@
 # insert_throughput.sh: INSERT throughput of a ledger table against the same
 # table without the ledger, measured with pgbench in one throwaway cluster.
 #
-# Two workloads, 4 clients each (pgbench -n -c 4 -j 2 -T $BENCH_SECONDS):
+# Three workloads, 4 clients each (pgbench -n -c 4 -j 2 -T $BENCH_SECONDS):
 #   single: one single-row INSERT per transaction (an OLTP payment write);
-#   batch:  one 100-row INSERT ... SELECT generate_series per transaction.
+#   batch:  one 100-row INSERT ... SELECT generate_series per transaction,
+#           where the server spends least outside storing rows, so the
+#           ledger's share is largest;
+#   values: one INSERT ... VALUES of 100 rows per transaction, sent as
+#           text, so that the server parses and plans it every time;
+#   prepared: the same statement prepared once per connection
+#           (pgbench -M prepared), as a driver's batch insert runs.
 # Tables (same columns, same primary key):
 #   plain:    CREATE TABLE plain (id bigserial primary key, account text,
 #             amount numeric, note text, created timestamptz default now())
@@ -32,7 +38,7 @@
 #
 # Usage: bench/insert_throughput.sh
 #   BENCH_SECONDS=60 bench/insert_throughput.sh   longer runs (default 8 s per run;
-#                                                 20 runs, about 3.5 minutes in all)
+#                                                 40 runs, about 6.5 minutes in all)
 #   ROUNDS=9 bench/insert_throughput.sh           more rounds (default 5)
 set -euo pipefail
 
@@ -62,9 +68,16 @@ WORK_DIR="$CLUSTER_DIR/bench"
 mkdir -p "$WORK_DIR"
 write_insert_workloads "$WORK_DIR" "$BATCH_ROWS"
 echo "-- workload scripts (shown for plain; ledgered differs only in the table name)"
-for workload in single batch; do
+for workload in single batch values; do
     echo "[$workload]"
-    sed 's/^/    /' "$WORK_DIR/$workload-plain.sql"
+    if [ "$workload" = values ]; then
+        # Its variables and rows differ only in their number: the first two and the last show them all.
+        awk -v n="$BATCH_ROWS" '{ line = "    " $0 }
+            NR <= 2 || NR == n + 1 || (NR > n + 1 && NR <= n + 3) || NR == 2 * n + 1 { print line; next }
+            NR == 3 || NR == n + 4 { print "    ..." }' "$WORK_DIR/$workload-plain.sql"
+    else
+        sed 's/^/    /' "$WORK_DIR/$workload-plain.sql"
+    fi
 done
 echo
 
@@ -81,8 +94,11 @@ echo "sealer:      $(cluster_psql -Atc "SELECT coalesce(max('running, pid ' || p
 echo
 
 # pgbench_run SECONDS WORKLOAD TABLE: the measured command (shown once below).
+# The prepared workload runs the values script under the extended protocol.
 pgbench_run() {
-    pgbench -n -c "$CLIENTS" -j "$THREADS" -T "$1" -f "$WORK_DIR/$2-$3.sql" \
+    local script=$2 protocol=simple
+    if [ "$2" = prepared ]; then script=values protocol=prepared; fi
+    pgbench -n -c "$CLIENTS" -j "$THREADS" -T "$1" -M "$protocol" -f "$WORK_DIR/$script-$3.sql" \
         -h "$CLUSTER_DIR" -p "$CLUSTER_PORT" -U postgres "$CLUSTER_DB"
 }
 
@@ -113,9 +129,9 @@ run_pgbench() {
     echo "$workload $table $round $tps $transactions $cpu" >> "$WORK_DIR/results.txt"
 }
 
-echo "-- runs: pgbench -n -c $CLIENTS -j $THREADS -T $BENCH_SECONDS -f <workload>-<table>.sql -h $CLUSTER_DIR -p $CLUSTER_PORT -U postgres $CLUSTER_DB"
+echo "-- runs: pgbench -n -c $CLIENTS -j $THREADS -T $BENCH_SECONDS -M <simple, or prepared for prepared> -f <workload>-<table>.sql -h $CLUSTER_DIR -p $CLUSTER_PORT -U postgres $CLUSTER_DB"
 : > "$WORK_DIR/results.txt"
-for workload in single batch; do
+for workload in single batch values prepared; do
     # A short unrecorded warm-up of each side: caches, first extents, plans.
     for table in plain ledgered; do
         pgbench_run 2 "$workload" "$table" > /dev/null 2>&1
@@ -141,10 +157,13 @@ echo "   tps ratio = ledger tps / plain tps; CPU ratio = plain server CPU per tr
 echo "   (the CPU ratio is the tps ratio a CPU-bound server would see, whatever else runs on the machine)"
 printf '%-18s %10s %10s %9s %12s %12s %9s %13s\n' "workload" "plain tps" "ledger tps" "tps ratio" \
     "plain us/txn" "ledger us/tx" "CPU ratio" "ledger rows/s"
-for workload in single batch; do
-    rows=1
-    label="single-row INSERT"
-    if [ "$workload" = batch ]; then rows=$BATCH_ROWS; label="$BATCH_ROWS-row INSERT"; fi
+for workload in single batch values prepared; do
+    case $workload in
+        single) rows=1 label="single-row INSERT" ;;
+        batch) rows=$BATCH_ROWS label="$BATCH_ROWS-row INSERT" ;;
+        values) rows=$BATCH_ROWS label="$BATCH_ROWS-row VALUES" ;;
+        prepared) rows=$BATCH_ROWS label="$BATCH_ROWS-row prepared" ;;
+    esac
     awk -v l="$label" -v p="$(median_tps "$workload" plain)" -v q="$(median_tps "$workload" ledgered)" -v r="$rows" \
         -v pc="$(median_cpu_per_txn "$workload" plain)" -v qc="$(median_cpu_per_txn "$workload" ledgered)" \
         'BEGIN { printf "%-18s %10.1f %10.1f %9.3f %12.1f %12.1f %9.3f %13.0f\n", l, p, q, q / p, pc, qc, pc / qc, q * r }'
