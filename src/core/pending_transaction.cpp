@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <stdexcept>
+#include <type_traits>
 
 namespace pgledger::core {
 
@@ -20,11 +21,11 @@ PendingTableRows& PendingTransaction::table(std::uint64_t table_id) {
             return table;
         }
     }
-    if (spare_tables_.empty()) {
-        tables_.emplace_back();
+    if (has_spare_table_) {
+        tables_.push_back(std::move(spare_table_));
+        has_spare_table_ = false;
     } else {
-        tables_.push_back(std::move(spare_tables_.back()));
-        spare_tables_.pop_back();
+        tables_.emplace_back();
     }
     auto& added = tables_.back();
     added.table_id = table_id;
@@ -115,15 +116,18 @@ void PendingTransaction::clear() {
     // Growing a table's three row vectors from empty cost 40 ns a row in the
     // 100-row insert benchmark. Storage for up to kRecycledRows rows of one
     // table is kept for the next transaction; a bulk load's is released, so
-    // an idle backend does not hold it.
+    // an idle backend does not hold it. Transaction callbacks call clear()
+    // outside call_cpp, so it must not allocate: it only moves.
+    static_assert(std::is_nothrow_move_assignable_v<PendingTableRows>);
     constexpr std::size_t kRecycledRows = 4096;
     for (auto& table : tables_) {
-        if (spare_tables_.empty() && table.rows.capacity() <= kRecycledRows) {
+        if (!has_spare_table_ && table.rows.capacity() <= kRecycledRows) {
             table.rows.clear();
             table.subtransactions.clear();
             table.stored.clear();
             table.contract_ids.clear();
-            spare_tables_.push_back(std::move(table));
+            spare_table_ = std::move(table);
+            has_spare_table_ = true;
         }
     }
     tables_.clear();

@@ -65,10 +65,11 @@ class PendingTransaction {
     std::uint64_t txn_id_ = 0;
     std::uint32_t last_seq_ = 0;
     std::vector<PendingTableRows> tables_;
-    // Emptied row storage of an earlier transaction, reused by the next one
-    // so that a backend's rows are not reallocated from empty in every
-    // transaction; see clear().
-    std::vector<PendingTableRows> spare_tables_;
+    // One table's emptied row storage from an earlier transaction, reused by
+    // the next one so that a backend's rows are not reallocated from empty in
+    // every transaction; see clear().
+    PendingTableRows spare_table_;
+    bool has_spare_table_ = false;
     std::vector<std::uint32_t> locks_;
 };
 
