@@ -53,6 +53,8 @@ check_count ROUNDS "$ROUNDS" 1 20
 CLIENTS=4
 THREADS=2
 BATCH_ROWS=100
+# prepared runs the values script under pgbench -M prepared (see pgbench_run).
+WORKLOADS="single batch values prepared"
 
 echo "== insert_throughput: ledger table vs plain table, pgbench =="
 print_machine
@@ -68,7 +70,7 @@ WORK_DIR="$CLUSTER_DIR/bench"
 mkdir -p "$WORK_DIR"
 write_insert_workloads "$WORK_DIR" "$BATCH_ROWS"
 echo "-- workload scripts (shown for plain; ledgered differs only in the table name)"
-for workload in single batch values; do
+for workload in single batch values; do  # prepared runs the values script
     echo "[$workload]"
     if [ "$workload" = values ]; then
         # Its variables and rows differ only in their number: the first two and the last show them all.
@@ -131,7 +133,7 @@ run_pgbench() {
 
 echo "-- runs: pgbench -n -c $CLIENTS -j $THREADS -T $BENCH_SECONDS -M <simple, or prepared for prepared> -f <workload>-<table>.sql -h $CLUSTER_DIR -p $CLUSTER_PORT -U postgres $CLUSTER_DB"
 : > "$WORK_DIR/results.txt"
-for workload in single batch values prepared; do
+for workload in $WORKLOADS; do
     # A short unrecorded warm-up of each side: caches, first extents, plans.
     for table in plain ledgered; do
         pgbench_run 2 "$workload" "$table" > /dev/null 2>&1
@@ -157,7 +159,7 @@ echo "   tps ratio = ledger tps / plain tps; CPU ratio = plain server CPU per tr
 echo "   (the CPU ratio is the tps ratio a CPU-bound server would see, whatever else runs on the machine)"
 printf '%-18s %10s %10s %9s %12s %12s %9s %13s\n' "workload" "plain tps" "ledger tps" "tps ratio" \
     "plain us/txn" "ledger us/tx" "CPU ratio" "ledger rows/s"
-for workload in single batch values prepared; do
+for workload in $WORKLOADS; do
     case $workload in
         single) rows=1 label="single-row INSERT" ;;
         batch) rows=$BATCH_ROWS label="$BATCH_ROWS-row INSERT" ;;

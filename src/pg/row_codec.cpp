@@ -106,10 +106,14 @@ struct EncodedValue {
     std::uint8_t held[sizeof(core::Digest)];
 };
 
-void encode_big_endian(EncodedValue& out, std::uint64_t value, int size) {
+void write_big_endian(std::uint8_t* out, std::uint64_t value, int size) {
     for (int i = 0; i < size; ++i) {
-        out.held[i] = static_cast<std::uint8_t>(value >> (8 * (size - 1 - i)));
+        out[i] = static_cast<std::uint8_t>(value >> (8 * (size - 1 - i)));
     }
+}
+
+void encode_big_endian(EncodedValue& out, std::uint64_t value, int size) {
+    write_big_endian(out.held, value, size);
     out.bytes = out.held;
     out.size = static_cast<std::size_t>(size);
 }
@@ -158,11 +162,6 @@ std::uint16_t read_u16(const char* bytes) {
     return value;
 }
 
-void put_u16(std::uint8_t* out, std::uint16_t value) {
-    out[0] = static_cast<std::uint8_t>(value >> 8);
-    out[1] = static_cast<std::uint8_t>(value);
-}
-
 // encode_numeric writes the bytes PostgreSQL 15's numeric_send writes: u16
 // digit count, weight, sign and display scale, then the base-10000 digits,
 // each big-endian. They are read from the stored value, whose layout is
@@ -183,7 +182,8 @@ void encode_numeric(EncodedValue& out, Datum value) {
     const struct varlena* stored = pg_detoast_datum_packed(reinterpret_cast<struct varlena*>(value));
     const char* payload = VARDATA_ANY(stored);
     const std::size_t size = VARSIZE_ANY_EXHDR(stored);
-    const bool short_header = size >= 2 && (read_u16(payload) & kShortHeader) != 0;
+    const std::uint16_t header = size >= 2 ? read_u16(payload) : 0;
+    const bool short_header = (header & kShortHeader) != 0;
     const std::size_t header_size = short_header ? 2 : 4;
     // Stored values are trusted by PostgreSQL, but verification reads rows
     // an attacker may have written on disk.
@@ -192,7 +192,6 @@ void encode_numeric(EncodedValue& out, Datum value) {
                         errmsg("a stored numeric value is malformed (%zu bytes)", size),
                         errhint("The table's files were altered; restore the table from a backup.")));
     }
-    const std::uint16_t header = read_u16(payload);
     std::uint16_t sign = header & kFlagBits;
     std::uint16_t display_scale = header & 0x3FFF;
     std::uint16_t weight = 0;
@@ -213,12 +212,12 @@ void encode_numeric(EncodedValue& out, Datum value) {
     const std::size_t encoded_size = 8 + 2 * digit_count;
     auto* bytes =
         encoded_size <= sizeof out.held ? out.held : static_cast<std::uint8_t*>(palloc(encoded_size));
-    put_u16(bytes, static_cast<std::uint16_t>(digit_count));
-    put_u16(bytes + 2, weight);
-    put_u16(bytes + 4, sign);
-    put_u16(bytes + 6, display_scale);
+    write_big_endian(bytes, digit_count, 2);
+    write_big_endian(bytes + 2, weight, 2);
+    write_big_endian(bytes + 4, sign, 2);
+    write_big_endian(bytes + 6, display_scale, 2);
     for (std::size_t i = 0; i < digit_count; ++i) {
-        put_u16(bytes + 8 + 2 * i, read_u16(payload + header_size + 2 * i));
+        write_big_endian(bytes + 8 + 2 * i, read_u16(payload + header_size + 2 * i), 2);
     }
     out.bytes = bytes;
     out.size = encoded_size;
