@@ -7,8 +7,8 @@
 
 namespace pgledger::core {
 
-Verifier::Verifier(std::vector<std::uint64_t> in_scope_tables)
-    : in_scope_tables_(std::move(in_scope_tables)) {
+Verifier::Verifier(std::vector<std::uint64_t> in_scope_tables, VerifyExtent extent)
+    : in_scope_tables_(std::move(in_scope_tables)), extent_(extent) {
     for (auto table_id : in_scope_tables_) {
         summaries_[table_id];
     }
@@ -16,6 +16,11 @@ Verifier::Verifier(std::vector<std::uint64_t> in_scope_tables)
 
 bool Verifier::in_scope(std::uint64_t table_id) const {
     return std::find(in_scope_tables_.begin(), in_scope_tables_.end(), table_id) != in_scope_tables_.end();
+}
+
+bool Verifier::rows_checked(std::uint64_t table_id) const {
+    return in_scope(table_id) && std::find(unreadable_tables_.begin(), unreadable_tables_.end(), table_id) ==
+                                     unreadable_tables_.end();
 }
 
 void Verifier::add_block(const StoredBlock& block) {
@@ -90,17 +95,18 @@ void Verifier::add_row(std::uint64_t table_id, std::optional<std::uint64_t> txn_
     }
 }
 
-Digest Verifier::entry_digest_for_block(EntryState& entry) {
+Verifier::EntryDigests Verifier::entry_digests_for_block(EntryState& entry) {
     const auto& stored = entry.stored;
     const std::uint64_t table_id = stored.fields.table_id;
     const auto entry_name = [&] {
         return "transaction " + std::to_string(stored.fields.txn_id) + " " + block_text(entry);
     };
 
-    if (!in_scope(table_id)) {
+    if (!rows_checked(table_id)) {
         // Another table's entry enters the block root as recorded; that
         // table's own verification checks its rows and its record.
-        return entry_hash(stored.fields);
+        const Digest recorded = entry_hash(stored.fields);
+        return EntryDigests{recorded, recorded};
     }
     if (!stored.row_index_well_formed || stored.rows.size() != stored.fields.row_count) {
         entry.has_problem = true;
@@ -128,10 +134,10 @@ Digest Verifier::entry_digest_for_block(EntryState& entry) {
         problems_.push_back(Problem{table_id, "the ledger's record of " + entry_name() +
                                                   " was altered: its rows no longer hash to its rows root"});
     }
-    EntryFields recomputed = stored.fields;
-    recomputed.row_count = static_cast<std::uint32_t>(present.size());
-    recomputed.rows_root = present_root;
-    return entry_hash(recomputed);
+    EntryFields as_rows_say = stored.fields;
+    as_rows_say.row_count = static_cast<std::uint32_t>(present.size());
+    as_rows_say.rows_root = present_root;
+    return EntryDigests{entry_hash(stored.fields), entry_hash(as_rows_say)};
 }
 
 void Verifier::check_entries_and_blocks() {
@@ -145,16 +151,20 @@ void Verifier::check_entries_and_blocks() {
         return std::tie(x.txn_id, x.table_id) < std::tie(y.txn_id, y.table_id);
     });
 
+    // A block's merkle root is checked over its entries as recorded, and
+    // again over its entries as their rows say they are: an entry whose
+    // rows or record were altered is reported on its own, and must not
+    // also make its block look altered, nor hide another entry's alteration.
     struct BlockContents {
-        std::vector<Digest> entry_hashes;
+        std::vector<Digest> recorded;
+        std::vector<Digest> as_rows_say;
         std::uint64_t row_count = 0;
-        bool has_problem = false;
     };
     std::map<std::uint64_t, BlockContents> contents;
     std::map<std::uint64_t, std::set<std::uint64_t>> blocks_per_table;
     for (std::size_t index : order) {
         EntryState& entry = entries_[index];
-        const Digest digest = entry_digest_for_block(entry);
+        const EntryDigests digests = entry_digests_for_block(entry);
         const auto table_id = entry.stored.fields.table_id;
         if (!entry.stored.block_height) {
             continue;
@@ -167,9 +177,9 @@ void Verifier::check_entries_and_blocks() {
             continue;
         }
         auto& block = contents[height];
-        block.entry_hashes.push_back(digest);
+        block.recorded.push_back(digests.recorded);
+        block.as_rows_say.push_back(digests.as_rows_say);
         block.row_count += entry.stored.fields.row_count;
-        block.has_problem = block.has_problem || entry.has_problem;
         blocks_per_table[table_id].insert(height);
     }
     for (const auto& [table_id, heights] : blocks_per_table) {
@@ -180,15 +190,15 @@ void Verifier::check_entries_and_blocks() {
     for (const auto& [height, block] : blocks_) {
         const BlockContents& sealed = contents[height];
         const std::string name = "block " + std::to_string(height);
-        if (sealed.entry_hashes.size() != block.header.entry_count ||
+        if (sealed.recorded.size() != block.header.entry_count ||
             sealed.row_count != block.header.row_count) {
             problems_.push_back(Problem{
                 std::nullopt, name + " seals " + std::to_string(block.header.entry_count) + " entries of " +
                                   std::to_string(block.header.row_count) + " rows, but the ledger records " +
-                                  std::to_string(sealed.entry_hashes.size()) + " entries of " +
+                                  std::to_string(sealed.recorded.size()) + " entries of " +
                                   std::to_string(sealed.row_count) + " rows for it"});
-        } else if (height > 0 && !sealed.has_problem &&
-                   merkle_root(sealed.entry_hashes) != block.header.merkle_root) {
+        } else if (height > 0 && merkle_root(sealed.recorded) != block.header.merkle_root &&
+                   merkle_root(sealed.as_rows_say) != block.header.merkle_root) {
             // Genesis seals no entries: its merkle root is the ledger's random nonce.
             problems_.push_back(Problem{
                 std::nullopt, name + " was altered: its transactions no longer hash to its merkle root"});
@@ -204,6 +214,37 @@ void Verifier::finish() {
         problems_.push_back(Problem{std::nullopt, "the chain has no blocks, yet transactions are recorded"});
     }
     check_entries_and_blocks();
+    report_unregistered_tables();
+}
+
+void Verifier::report_unregistered_tables() {
+    if (extent_ != VerifyExtent::every_registered_table) {
+        return;
+    }
+    struct Unregistered {
+        std::uint64_t transactions = 0;
+        std::uint64_t first_txn_id = 0;
+    };
+    std::map<std::uint64_t, Unregistered> unregistered;
+    for (const auto& entry : entries_) {
+        const auto& fields = entry.stored.fields;
+        if (in_scope(fields.table_id)) {
+            continue;
+        }
+        Unregistered& table = unregistered[fields.table_id];
+        if (table.transactions == 0 || fields.txn_id < table.first_txn_id) {
+            table.first_txn_id = fields.txn_id;
+        }
+        table.transactions++;
+    }
+    for (const auto& [table_id, table] : unregistered) {
+        problems_.push_back(Problem{
+            std::nullopt, "ledger table id " + std::to_string(table_id) + " has " +
+                              std::to_string(table.transactions) + " recorded transactions (the first is " +
+                              std::to_string(table.first_txn_id) +
+                              ") but ledger.tables does not register it: its registration was deleted "
+                              "behind the ledger, and its rows cannot be verified"});
+    }
 }
 
 TableSummary Verifier::summary(std::uint64_t table_id) const {

@@ -42,11 +42,16 @@ struct TableSummary {
     std::uint64_t blocks_checked = 0;
 };
 
+// What the tables in scope are: every table ledger.tables registers, so that
+// an entry of any other table means its registration was deleted; or only the
+// tables named.
+enum class VerifyExtent { every_registered_table, named_tables };
+
 class Verifier {
   public:
     // in_scope_tables: the tables whose rows are scanned; entries of other
     // tables count towards block roots through their stored rows roots.
-    explicit Verifier(std::vector<std::uint64_t> in_scope_tables);
+    Verifier(std::vector<std::uint64_t> in_scope_tables, VerifyExtent extent);
 
     void add_block(const StoredBlock& block);
     void add_entry(StoredEntry entry);
@@ -62,6 +67,11 @@ class Verifier {
     }
 
     void add_chain_problem(std::string text) { problems_.push_back(Problem{std::nullopt, std::move(text)}); }
+
+    // skip_rows_of: the table in scope cannot be read (dropped, or no longer
+    // a table); its entries then count towards block roots as recorded, and
+    // what the caller reported about it stands for its rows.
+    void skip_rows_of(std::uint64_t table_id) { unreadable_tables_.push_back(table_id); }
 
     void finish();
 
@@ -80,10 +90,21 @@ class Verifier {
     bool in_scope(std::uint64_t table_id) const;
     std::string block_text(const EntryState& entry) const;
     void report_row(std::uint64_t table_id, const std::string& text);
-    Digest entry_digest_for_block(EntryState& entry);
+    // An entry's hash as recorded, and with the rows root and count its
+    // rows give; the same for an entry whose rows are not checked.
+    struct EntryDigests {
+        Digest recorded;
+        Digest as_rows_say;
+    };
+    EntryDigests entry_digests_for_block(EntryState& entry);
     void check_entries_and_blocks();
+    void report_unregistered_tables();
+
+    bool rows_checked(std::uint64_t table_id) const;
 
     std::vector<std::uint64_t> in_scope_tables_;
+    VerifyExtent extent_;
+    std::vector<std::uint64_t> unreadable_tables_;
     Chain blocks_;
     std::vector<EntryState> entries_;
     struct EntryKeyHash {

@@ -5,6 +5,7 @@
 extern "C" {
 #include "postgres.h"
 #include "access/table.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -80,7 +81,8 @@ void load_entries(core::Verifier* verifier, const RecordedContracts& contracts, 
             const bool well_formed = spi_digest(tuple, descriptor, 4, rows_root) &&
                                      spi_bytes(tuple, descriptor, 5, &index, &index_size) && row_count >= 0;
             const char* committed_by = spi_name(tuple, descriptor, 6, "");
-            const int64 height = spi_int64(tuple, descriptor, 7, -1);
+            bool unsealed = true;
+            const int64 height = DatumGetInt64(SPI_getbinval(tuple, descriptor, 7, &unsealed));
             int contract_count = 0;
             const int64* contract_ids = spi_ids(tuple, descriptor, 8, &contract_count);
             call_cpp([&] {
@@ -95,7 +97,14 @@ void load_entries(core::Verifier* verifier, const RecordedContracts& contracts, 
                                                 "transaction " + std::to_string(txn_id) +
                                                     " refers to a contract version that is not recorded");
                 }
-                if (height >= 0) {
+                if (!unsealed && height < 0) {
+                    verifier->add_table_problem(
+                        entry.fields.table_id,
+                        "transaction " + std::to_string(txn_id) + " is recorded in block " +
+                            std::to_string(height) +
+                            ", a height no block can have: it is left out of "
+                            "every block, so the ledger's record was altered behind the ledger");
+                } else if (!unsealed) {
                     entry.block_height = static_cast<std::uint64_t>(height);
                 }
                 entry.row_index_well_formed =
@@ -152,13 +161,31 @@ void add_problem(core::Verifier* verifier, std::uint64_t table_id, const char* t
     call_cpp([&] { verifier->add_table_problem(table_id, text); });
 }
 
+void report_unreadable(core::Verifier* verifier, std::uint64_t table_id, const char* text) {
+    call_cpp([&] {
+        verifier->add_table_problem(table_id, text);
+        verifier->skip_rows_of(table_id);
+    });
+}
+
 void verify_table(core::Verifier* verifier, const LedgerTable& table) {
     Relation relation = try_table_open(table.relid, AccessShareLock);
     if (relation == nullptr) {
-        add_problem(
+        report_unreadable(
             verifier, table.table_id,
             psprintf("ledger table %llu (relation %u) no longer exists: it was dropped behind the ledger",
                      static_cast<unsigned long long>(table.table_id), table.relid));
+        return;
+    }
+    // ledger.tables may have been pointed at a view or another kind of
+    // relation, which has no storage to scan.
+    if (relation->rd_rel->relkind != RELKIND_RELATION || relation->rd_tableam == nullptr) {
+        report_unreadable(
+            verifier, table.table_id,
+            psprintf("ledger table %llu is registered as \"%s\", which is not a table: ledger.tables was "
+                     "altered behind the ledger",
+                     static_cast<unsigned long long>(table.table_id), RelationGetRelationName(relation)));
+        table_close(relation, AccessShareLock);
         return;
     }
     const std::uint64_t trigger_table_id = ledger_table_id(relation);
@@ -235,7 +262,9 @@ extern "C" Datum pgledger_verify(PG_FUNCTION_ARGS) {
     for (int i = 0; i < table_count; ++i) {
         call_cpp([&] { scope->push_back(tables[i].table_id); });
     }
-    auto* verifier = owned_by_context<pgledger::core::Verifier>(CurrentMemoryContext, *scope);
+    const auto extent = OidIsValid(only_relid) ? pgledger::core::VerifyExtent::named_tables
+                                               : pgledger::core::VerifyExtent::every_registered_table;
+    auto* verifier = owned_by_context<pgledger::core::Verifier>(CurrentMemoryContext, *scope, extent);
     const RecordedContracts contracts = load_recorded_contracts(true);
     report_contracts(verifier, contracts);
     auto* chain = owned_by_context<pgledger::core::Chain>(CurrentMemoryContext);

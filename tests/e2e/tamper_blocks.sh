@@ -78,6 +78,37 @@ SQL
 assert_problems chain "block 3 was altered: its header no longer hashes to its stored block hash"
 assert_problems t
 
+# (f) t's registration deleted after one of its rows was changed: its entries are still
+# in the blocks, so verify() names the unregistered table rather than passing.
+fresh_chain
+behind_hooks f <<'SQL'
+ALTER TABLE t DISABLE TRIGGER ALL;
+UPDATE t SET name = 'mallory' WHERE id = 1;
+ALTER TABLE t ENABLE TRIGGER ALL;
+DELETE FROM ledger.tables WHERE relation = 't'::regclass;
+SQL
+assert_problems chain "ledger table id * has 5 recorded transactions (the first is *) but ledger.tables does not register it: its registration was deleted behind the ledger, and its rows cannot be verified"
+
+# (g) t's registration pointed at a view that has the position columns: reported, and
+# the server survives (a view has no storage to scan).
+fresh_chain
+behind_hooks g <<'SQL'
+CREATE VIEW v AS SELECT 1::bigint AS ledger_transaction_id, 1 AS ledger_sequence_number;
+UPDATE ledger.tables SET relation = 'v'::regclass WHERE relation = 't'::regclass;
+SQL
+assert_problems v "ledger table * is registered as \"v\", which is not a table: ledger.tables was altered behind the ledger"
+[ "$(sql "SELECT count(*) FROM t")" = 7 ] || fail "the server did not survive verify() of a view"
+
+# (h) an entry moved out of its block to a negative height, which the sealer never picks
+# up: named, and its block no longer holds it.
+fresh_chain
+behind_hooks h <<'SQL'
+UPDATE ledger.transactions SET block_height = -1
+ WHERE transaction_id = (SELECT ledger_transaction_id FROM t WHERE id = 7);
+SQL
+assert_problems t "transaction * is recorded in block -1, a height no block can have: it is left out of every block, so the ledger's record was altered behind the ledger"
+assert_problems chain "block 5 seals 1 entries of 1 rows, but the ledger records 0 entries of 0 rows for it"
+
 # (d) truncation: cut off the newest two blocks with their transactions and rows. The rest
 # is a valid chain, so verify() may pass, but the digest of block 5 must not verify.
 fresh_chain

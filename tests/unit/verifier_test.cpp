@@ -147,9 +147,9 @@ std::string describe(const Problem& problem) {
 
 // Runs the verifier the way ledger.verify() feeds it: blocks, entries, then
 // the rows of the tables in scope.
-Problems verify(const SyntheticLedger& ledger, const std::vector<std::uint64_t>& scope = {kTableA, kTableB},
-                Verifier* out = nullptr) {
-    Verifier local(scope);
+Problems verify_with(const SyntheticLedger& ledger, const std::vector<std::uint64_t>& scope,
+                     VerifyExtent extent, Verifier* out = nullptr) {
+    Verifier local(scope, extent);
     Verifier& verifier = out ? *out : local;
     for (const auto& [height, block] : ledger.blocks) {
         verifier.add_block(block);
@@ -170,10 +170,21 @@ Problems verify(const SyntheticLedger& ledger, const std::vector<std::uint64_t>&
     return problems;
 }
 
+// ledger.verify(): every registered table, A and B.
+Problems verify(const SyntheticLedger& ledger) {
+    return verify_with(ledger, {kTableA, kTableB}, VerifyExtent::every_registered_table);
+}
+
+// ledger.verify(table): only the tables named.
+Problems verify_tables(const SyntheticLedger& ledger, const std::vector<std::uint64_t>& scope) {
+    return verify_with(ledger, scope, VerifyExtent::named_tables);
+}
+
 TEST(Verifier, IntactLedgerHasNoProblems) {
     const SyntheticLedger ledger = intact_ledger();
-    Verifier verifier({kTableA, kTableB});
-    EXPECT_EQ(verify(ledger, {kTableA, kTableB}, &verifier), Problems{});
+    Verifier verifier({kTableA, kTableB}, VerifyExtent::every_registered_table);
+    EXPECT_EQ(verify_with(ledger, {kTableA, kTableB}, VerifyExtent::every_registered_table, &verifier),
+              Problems{});
     EXPECT_EQ(verifier.summary(kTableA).rows_checked, 7u);
     EXPECT_EQ(verifier.summary(kTableA).blocks_checked, 2u);
     EXPECT_EQ(verifier.summary(kTableB).rows_checked, 2u);
@@ -183,9 +194,9 @@ TEST(Verifier, IntactLedgerHasNoProblems) {
 
 TEST(Verifier, IntactLedgerVerifiesForEachTableAlone) {
     // Entries of tables out of scope still count towards block roots.
-    EXPECT_EQ(verify(intact_ledger(), {kTableA}), Problems{});
-    EXPECT_EQ(verify(intact_ledger(), {kTableB}), Problems{});
-    EXPECT_EQ(verify(intact_ledger(), {}), Problems{});
+    EXPECT_EQ(verify_tables(intact_ledger(), {kTableA}), Problems{});
+    EXPECT_EQ(verify_tables(intact_ledger(), {kTableB}), Problems{});
+    EXPECT_EQ(verify_tables(intact_ledger(), {}), Problems{});
 }
 
 TEST(Verifier, ChangedRow) {
@@ -215,9 +226,9 @@ TEST(Verifier, MissingRow) {
 TEST(Verifier, MissingRowOfTheOnlyTableInScope) {
     SyntheticLedger ledger = intact_ledger();
     ledger.rows.erase(ledger.rows.begin() + 3);  // transaction 10, table B, row 4
-    EXPECT_EQ(verify(ledger, {kTableB}),
+    EXPECT_EQ(verify_tables(ledger, {kTableB}),
               Problems{"table 2: row 4 of transaction 10 in block 1 is missing: it was deleted"});
-    EXPECT_EQ(verify(ledger, {kTableA}), Problems{}) << "table B is not scanned";
+    EXPECT_EQ(verify_tables(ledger, {kTableA}), Problems{}) << "table B is not scanned";
 }
 
 TEST(Verifier, ExtraRowInASealedTransaction) {
@@ -272,9 +283,9 @@ TEST(Verifier, AlteredEntryRowsRootOfATableOutOfScope) {
     // altered record no longer hashes into its block, which is named.
     SyntheticLedger ledger = intact_ledger();
     entry_of(ledger, 10, kTableB).fields.rows_root[5] ^= 1;
-    EXPECT_EQ(verify(ledger, {kTableA}),
+    EXPECT_EQ(verify_tables(ledger, {kTableA}),
               Problems{"chain: block 1 was altered: its transactions no longer hash to its merkle root"});
-    EXPECT_EQ(verify(ledger, {kTableB}),
+    EXPECT_EQ(verify_tables(ledger, {kTableB}),
               Problems{"table 2: the ledger's record of transaction 10 in block 1 was altered: its rows no "
                        "longer hash to its rows root"});
 }
@@ -432,6 +443,56 @@ TEST(Verifier, ForgedEntryFiledUnderTheGenesisBlock) {
     EXPECT_TRUE(std::any_of(problems.begin(), problems.end(), [](const std::string& p) {
         return p.find("block 0") != std::string::npos;
     })) << ::testing::PrintToString(problems);
+}
+
+TEST(Verifier, EntriesOfATableWhoseRegistrationWasDeleted) {
+    // Deleting a table's row from ledger.tables must not take its rows out
+    // of verification unnoticed: its entries are still in the blocks.
+    const SyntheticLedger ledger = intact_ledger();
+    EXPECT_EQ(verify_with(ledger, {kTableA}, VerifyExtent::every_registered_table),
+              Problems{"chain: ledger table id 2 has 1 recorded transactions (the first is 10) but "
+                       "ledger.tables does not register it: its registration was deleted behind the ledger, "
+                       "and its rows cannot be verified"});
+    EXPECT_EQ(verify_tables(ledger, {kTableA}), Problems{}) << "verifying one table names only that table";
+}
+
+TEST(Verifier, AlteredEntryInABlockThatAlsoLostARow) {
+    // A problem with one entry's rows must not hide the alteration of
+    // another entry sealed in the same block.
+    SyntheticLedger ledger = intact_ledger();
+    ledger.rows.erase(std::find_if(ledger.rows.begin(), ledger.rows.end(), [](const LedgerRow& row) {
+        return row.txn_id == 10u && row.table_id == kTableA && row.seq == 2u;
+    }));
+    entry_of(ledger, 11, kTableA).fields.committed_by = "mallory";
+    EXPECT_EQ(verify(ledger),
+              (Problems{"table 1: row 2 of transaction 10 in block 1 is missing: it was deleted",
+                        "chain: block 1 was altered: its transactions no longer hash to its merkle root"}));
+}
+
+TEST(Verifier, TableThatCannotBeReadIsNotReportedRowByRow) {
+    // ledger.verify() found table B dropped, or registered as a view: that
+    // one problem stands for its rows, which are not reported missing.
+    const SyntheticLedger ledger = intact_ledger();
+    Verifier verifier({kTableA, kTableB}, VerifyExtent::every_registered_table);
+    for (const auto& [height, block] : ledger.blocks) {
+        verifier.add_block(block);
+    }
+    for (const auto& entry : ledger.entries) {
+        verifier.add_entry(entry);
+    }
+    for (const auto& row : ledger.rows) {
+        if (row.table_id == kTableA) {
+            verifier.add_row(row.table_id, row.txn_id, row.seq, row.hash, row.location);
+        }
+    }
+    verifier.add_table_problem(kTableB, "ledger table 2 no longer exists");
+    verifier.skip_rows_of(kTableB);
+    verifier.finish();
+    Problems problems;
+    for (const auto& problem : verifier.problems()) {
+        problems.push_back(describe(problem));
+    }
+    EXPECT_EQ(problems, Problems{"table 2: ledger table 2 no longer exists"});
 }
 
 }  // namespace
