@@ -35,9 +35,21 @@ PendingTableRows& PendingTransaction::table(std::uint64_t table_id) {
 void PendingTransaction::add_row(std::uint64_t table_id, std::uint32_t seq, const Digest& hash,
                                  std::uint32_t subtransaction, RowState state) {
     PendingTableRows& target = table(table_id);
-    target.rows.push_back(SealedRowHash{seq, hash});
-    target.subtransactions.push_back(subtransaction);
-    target.stored.push_back(state == RowState::stored);
+    if (target.rows.empty() || target.rows.back().seq < seq) {
+        target.rows.push_back(SealedRowHash{seq, hash});
+        target.subtransactions.push_back(subtransaction);
+        target.stored.push_back(state == RowState::stored);
+        return;
+    }
+    // A row numbered earlier arrives later when a contract check, run while
+    // its row was being captured, inserted into the same table.
+    const auto position =
+        std::lower_bound(target.rows.begin(), target.rows.end(), seq,
+                         [](const SealedRowHash& row, std::uint32_t s) { return row.seq < s; });
+    const auto index = position - target.rows.begin();
+    target.rows.insert(position, SealedRowHash{seq, hash});
+    target.subtransactions.insert(target.subtransactions.begin() + index, subtransaction);
+    target.stored.insert(target.stored.begin() + index, state == RowState::stored);
 }
 
 void PendingTransaction::note_lock(std::uint32_t lock_key) {

@@ -15,6 +15,7 @@ extern "C" {
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 }
@@ -128,6 +129,15 @@ void record_entry(std::uint64_t txn_id, std::uint64_t table_id, const core::Seal
         root = core::rows_root(sealed);
         *encoded = core::encode_row_index(sealed);
     });
+    if (encoded->size() > MaxAllocSize - VARHDRSZ) {
+        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                        errmsg("a transaction appended %zu rows to one ledger table, more than its entry can "
+                               "record",
+                               count),
+                        errdetail("The entry's row index, up to 16 bytes a row, must fit in one value of at "
+                                  "most 1 GB."),
+                        errhint("Load at most 60 million rows into one ledger table per transaction.")));
+    }
     bytea* row_index = static_cast<bytea*>(palloc(VARHDRSZ + encoded->size()));
     SET_VARSIZE(row_index, VARHDRSZ + encoded->size());
     std::memcpy(VARDATA(row_index), encoded->data(), encoded->size());
@@ -172,8 +182,9 @@ void write_entries() {
     // As the owner too: the committing role may not read the signatures.
     recheck_signatures(transaction);
     for (const auto& table : transaction.tables()) {
-        auto* rows =
-            static_cast<core::SealedRowHash*>(palloc(sizeof(core::SealedRowHash) * (table.rows.size() + 1)));
+        // Huge: a bulk load's rows can need more than palloc's 1 GB.
+        auto* rows = static_cast<core::SealedRowHash*>(
+            palloc_extended(sizeof(core::SealedRowHash) * (table.rows.size() + 1), MCXT_ALLOC_HUGE));
         const std::size_t count = call_cpp([&] {
             const auto stored = core::PendingTransaction::stored_rows(table);
             std::copy(stored.begin(), stored.end(), rows);
@@ -213,8 +224,45 @@ void on_transaction_event(XactEvent event, void*) {
     }
 }
 
+// The nesting counters as each open subtransaction found them. An error
+// caught by a savepoint skips the code that would have counted back down:
+// an internal write left counted would let anyone write the ledger's own
+// tables for the rest of the transaction, and a capture left counted would
+// keep the capture memory from ever being reset.
+struct SavedDepths {
+    int internal_write;
+    int capture;
+};
+SavedDepths* saved_depths = nullptr;  // by transaction nest level
+int saved_depths_size = 0;
+
+void save_depths_for_subtransaction() {
+    const int level = GetCurrentTransactionNestLevel();
+    if (level >= saved_depths_size) {
+        const int size = std::max(level + 1, 2 * saved_depths_size);
+        saved_depths = static_cast<SavedDepths*>(
+            saved_depths == nullptr ? MemoryContextAlloc(TopMemoryContext, sizeof(SavedDepths) * size)
+                                    : repalloc(saved_depths, sizeof(SavedDepths) * size));
+        saved_depths_size = size;
+    }
+    saved_depths[level] = SavedDepths{internal_write_depth, capture_depth};
+}
+
+void restore_depths_of_aborted_subtransaction() {
+    const int level = GetCurrentTransactionNestLevel();
+    if (level < saved_depths_size) {
+        internal_write_depth = saved_depths[level].internal_write;
+        capture_depth = saved_depths[level].capture;
+    }
+}
+
 void on_subtransaction_event(SubXactEvent event, SubTransactionId subtransaction, SubTransactionId parent,
                              void*) {
+    if (event == SUBXACT_EVENT_START_SUB) {
+        save_depths_for_subtransaction();
+    } else if (event == SUBXACT_EVENT_ABORT_SUB) {
+        restore_depths_of_aborted_subtransaction();
+    }
     if (pending == nullptr || !pending->active()) {
         return;
     }
@@ -304,10 +352,19 @@ void confirm_speculative_row(Relation relation, TupleTableSlot* slot) {
     }
     bool is_null = true;
     const Datum seq = slot_getattr(slot, codec->seq_attnum, &is_null);
-    if (!is_null) {
-        call_cpp([&] {
-            (void)pending->confirm_stored(codec->table_id, static_cast<std::uint32_t>(DatumGetInt32(seq)));
-        });
+    if (is_null) {
+        return;
+    }
+    const bool confirmed = call_cpp([&] {
+        return pending->confirm_stored(codec->table_id, static_cast<std::uint32_t>(DatumGetInt32(seq)));
+    });
+    if (!confirmed) {
+        // The row is stored; without its hash the entry would leave it out.
+        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                        errmsg("pgledger has no record of row %d it captured for \"%s\"", DatumGetInt32(seq),
+                               RelationGetRelationName(relation)),
+                        errhint("The transaction is rolled back so that no row goes unsealed; please report "
+                                "this.")));
     }
 }
 

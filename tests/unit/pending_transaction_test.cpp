@@ -138,6 +138,22 @@ TEST(PendingTransaction, ConfirmsRowsOfAMultiRowStatementOutOfOrder) {
     EXPECT_EQ(sealed_seqs(transaction, kAccounts), (Seqs{seqs[1], seqs[3]}));
 }
 
+TEST(PendingTransaction, KeepsRowsInNumberOrderWhenACheckInsertsIntoTheSameTable) {
+    // A speculative row is numbered, then a contract check run while it is
+    // captured inserts into the same table before the row itself is added.
+    PendingTransaction transaction;
+    transaction.start(1);
+    const std::uint32_t outer = transaction.next_seq();
+    const std::uint32_t nested = insert(transaction, kAccounts, kTopLevel);
+    transaction.add_row(kAccounts, outer, filled_digest(static_cast<std::uint8_t>(outer)), kTopLevel,
+                        RowState::speculative);
+    const std::uint32_t later = insert(transaction, kAccounts, kTopLevel);
+    EXPECT_TRUE(transaction.confirm_stored(kAccounts, outer));
+    EXPECT_EQ(sealed_seqs(transaction, kAccounts), (Seqs{outer, nested, later}));
+    transaction.abort_subtransaction(kTopLevel + 1);
+    EXPECT_EQ(table_rows(transaction, kAccounts)->subtransactions, (Seqs{kTopLevel, kTopLevel, kTopLevel}));
+}
+
 TEST(PendingTransaction, RollbackToSavepointDropsItsRowsInEveryTable) {
     // BEGIN; INSERT a; SAVEPOINT s (2); INSERT b, c; ROLLBACK TO s; INSERT d (3); COMMIT
     PendingTransaction transaction;
