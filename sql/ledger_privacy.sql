@@ -130,6 +130,16 @@ SELECT outcome('SELECT * FROM ledger.verify()');
 RESET ROLE;
 EXPLAIN (COSTS OFF) SELECT id FROM deals;
 
+-- Erasure changes the private value and nothing else, whatever the table's
+-- own UPDATE triggers would do.
+CREATE FUNCTION zero_qty() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.qty := 0; RETURN NEW; END $$;
+CREATE TRIGGER zero_qty BEFORE UPDATE ON deals FOR EACH ROW EXECUTE FUNCTION zero_qty();
+SELECT outcome(format('SELECT ledger.erase_private(''deals'', %s, %s, ''amount'', ''with a trigger'')',
+                      ledger_transaction_id, ledger_sequence_number))
+FROM deals WHERE id = 1;
+DROP TRIGGER zero_qty ON deals;
+DROP FUNCTION zero_qty();
+
 -- Erasure by the owner: the value and its salt go, the commitment stays.
 SELECT ledger.erase_private('deals', ledger_transaction_id, ledger_sequence_number, 'amount', 'regress erasure')
 FROM deals WHERE id = 1;

@@ -2,6 +2,10 @@
 
 extern "C" {
 #include "access/table.h"
+#include "access/tableam.h"
+#include "executor/tuptable.h"
+#include "utils/datum.h"
+#include "utils/snapmgr.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -24,8 +28,50 @@ namespace {
 
 Oid permitted_relation = InvalidOid;
 Oid running_relation = InvalidOid;
+AttrNumber erased_column = InvalidAttrNumber;
+
+const char* changed_column(TupleDesc descriptor, TupleTableSlot* old_row, TupleTableSlot* new_row) {
+    slot_getallattrs(old_row);
+    slot_getallattrs(new_row);
+    for (int i = 0; i < descriptor->natts; ++i) {
+        const Form_pg_attribute attribute = TupleDescAttr(descriptor, i);
+        if (attribute->attisdropped) {
+            continue;
+        }
+        const bool old_null = old_row->tts_isnull[i];
+        const bool new_null = new_row->tts_isnull[i];
+        const bool same = i + 1 == erased_column
+                              ? new_null
+                              : old_null == new_null &&
+                                    (old_null || datumIsEqual(old_row->tts_values[i], new_row->tts_values[i],
+                                                              attribute->attbyval, attribute->attlen));
+        if (!same) {
+            return NameStr(attribute->attname);
+        }
+    }
+    return nullptr;
+}
 
 }  // namespace
+
+void check_erasure_update(Relation relation, ItemPointer old_tid, TupleTableSlot* new_row) {
+    TupleTableSlot* old_row = table_slot_create(relation, nullptr);
+    if (!table_tuple_fetch_row_version(relation, old_tid, SnapshotAny, old_row)) {
+        elog(ERROR, "pgledger could not read the row whose private value is being erased");
+    }
+    const char* column = changed_column(RelationGetDescr(relation), old_row, new_row);
+    ExecDropSingleTupleTableSlot(old_row);
+    if (column != nullptr) {
+        ereport(ERROR, (errcode(ERRCODE_LEDGER_APPEND_ONLY),
+                        errmsg("erasing a private value of ledger table \"%s\" may change only that value",
+                               RelationGetRelationName(relation)),
+                        errdetail("Column \"%s\" of the row would change too, by a BEFORE UPDATE trigger or "
+                                  "rule on the table.",
+                                  column),
+                        errhint("Make the table's UPDATE triggers leave rows as they are while "
+                                "ledger.erase_private() runs.")));
+    }
+}
 
 bool take_erasure_permit(Oid relid) {
     if (!OidIsValid(permitted_relation) || permitted_relation != relid) {
@@ -137,6 +183,7 @@ extern "C" Datum pgledger_erase_private(PG_FUNCTION_ARGS) {
 
     // The one UPDATE a ledger table ever sees: exactly this value to NULL.
     permitted_relation = relid;
+    erased_column = get_attnum(relid, column_name);
     int updated = 0;
     PG_TRY();
     {
@@ -149,6 +196,7 @@ extern "C" Datum pgledger_erase_private(PG_FUNCTION_ARGS) {
     {
         permitted_relation = InvalidOid;
         running_relation = InvalidOid;
+        erased_column = InvalidAttrNumber;
     }
     PG_END_TRY();
     if (updated != SPI_OK_UPDATE || SPI_processed != 1) {

@@ -5,6 +5,9 @@
 
 extern "C" {
 #include "postgres.h"
+#include "executor/tuptable.h"
+#include "storage/itemptr.h"
+#include "utils/relcache.h"
 }
 
 #include <cstdint>
@@ -16,6 +19,9 @@ namespace pgledger::pg {
 bool take_erasure_permit(Oid relid);
 // erasure_running: that UPDATE is executing (its statement trigger asks).
 bool erasure_running(Oid relid);
+// check_erasure_update refuses that UPDATE if it would change anything but
+// the erased value, as a BEFORE UPDATE trigger of the table could.
+void check_erasure_update(Relation relation, ItemPointer old_tid, TupleTableSlot* new_row);
 
 using ErasureReport = void (*)(void* state, bool recorded, const char* text);
 

@@ -61,8 +61,11 @@ void ledger_multi_insert(Relation relation, TupleTableSlot** slots, int count, C
 TM_Result ledger_tuple_update(Relation relation, ItemPointer old_tid, TupleTableSlot* slot, CommandId command,
                               Snapshot snapshot, Snapshot crosscheck, bool wait, TM_FailureData* failure,
                               LockTupleMode* lock_mode, bool* update_indexes) {
-    if (ledger_row_codec(relation) != nullptr && !erasure_running(RelationGetRelid(relation))) {
-        refuse_history_change(RelationGetRelid(relation), "UPDATE");
+    if (ledger_row_codec(relation) != nullptr) {
+        if (!erasure_running(RelationGetRelid(relation))) {
+            refuse_history_change(RelationGetRelid(relation), "UPDATE");
+        }
+        check_erasure_update(relation, old_tid, slot);
     }
     return heap_methods()->tuple_update(relation, old_tid, slot, command, snapshot, crosscheck, wait, failure,
                                         lock_mode, update_indexes);

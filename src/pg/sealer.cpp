@@ -1,6 +1,7 @@
 #include "pg/sealer.hpp"
 
 extern "C" {
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/pg_prng.h"
 #include "executor/spi.h"
@@ -208,6 +209,13 @@ PG_FUNCTION_INFO_V1(pgledger_seal);
 
 // pgledger_seal seals everything pending now, without waiting for the worker.
 extern "C" Datum pgledger_seal(PG_FUNCTION_ARGS) {
+    if (IsolationUsesXactSnapshot()) {
+        // Its snapshot predates the lock on the chain: it could miss a block
+        // the sealer added meanwhile and try to seal that height again.
+        ereport(ERROR, (errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+                        errmsg("ledger.seal() cannot run in a REPEATABLE READ or SERIALIZABLE transaction"),
+                        errhint("Call it in a READ COMMITTED transaction, or on its own.")));
+    }
     SPI_connect();
     int64 newest = -1;
     for (;;) {

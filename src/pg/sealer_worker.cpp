@@ -36,6 +36,9 @@ void seal_round() {
     for (;;) {
         SetCurrentStatementStartTimestamp();
         StartTransactionCommand();
+        // Each statement must see the chain as the lock on it left it, even
+        // where default_transaction_isolation says otherwise.
+        XactIsoLevel = XACT_READ_COMMITTED;
         PushActiveSnapshot(GetTransactionSnapshot());
         uint64 sealed_entries = 0;
         if (OidIsValid(get_extension_oid(kExtension, true))) {
