@@ -12,6 +12,7 @@ SELECT ledger.create_ledger_table('ledger_child');
 INSERT INTO parent_table VALUES (1);
 INSERT INTO ledger_child VALUES (1);
 CREATE DOMAIN defaulted_int AS int DEFAULT 0;
+CREATE TABLE accounts_by_id (LIKE accounts) PARTITION BY LIST (id);
 -- Cascaded drops would list every object they would have dropped.
 SET client_min_messages = warning;
 
@@ -55,6 +56,10 @@ SELECT statement, outcome(statement) FROM (VALUES
     ('ALTER TABLE accounts SET UNLOGGED'),
     ('ALTER TABLE accounts SET ACCESS METHOD heap'),
     ('ALTER TABLE accounts INHERIT source_rows'),
+    ('CREATE TABLE accounts_child () INHERITS (accounts)'),
+    ('ALTER TABLE source_rows INHERIT accounts'),
+    ('ALTER TABLE accounts_by_id ATTACH PARTITION accounts DEFAULT'),
+    ('ALTER TYPE accounts RENAME ATTRIBUTE owner TO holder'),
     ('DROP SCHEMA public CASCADE'),
     ('UPDATE ledger.blocks SET height = height'),
     ('DELETE FROM ledger.transactions'),
@@ -63,6 +68,10 @@ SELECT statement, outcome(statement) FROM (VALUES
     ('ALTER TABLE ledger.blocks RENAME TO chain'),
     ('DROP TABLE ledger.blocks'),
     ('DROP SEQUENCE ledger.transaction_id_seq'),
+    ('ALTER SEQUENCE ledger.transaction_id_seq RESTART'),
+    ('CREATE TRIGGER forge BEFORE UPDATE ON ledger.transactions FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()'),
+    ('CREATE RULE forge AS ON UPDATE TO ledger.transactions DO INSTEAD NOTHING'),
+    ('CREATE TABLE forged_entries () INHERITS (ledger.transactions)'),
     ('DROP EXTENSION pgledger CASCADE'),
     ('DROP SCHEMA ledger CASCADE')
 ) AS cases(statement);

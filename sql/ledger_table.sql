@@ -114,6 +114,27 @@ FROM ledger.transactions
 WHERE transaction_id = (SELECT ledger_transaction_id FROM receipts WHERE payment_id = 90);
 SELECT table_name, rows_checked, ok FROM ledger.verify() ORDER BY table_name NULLS FIRST;
 
+-- Converting a table that holds rows gives each row its position without
+-- firing the table's UPDATE triggers: stored values stay as they were.
+CREATE TABLE stamped (id int, touched date DEFAULT '2020-01-01');
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched := '1999-12-31'; RETURN NEW; END $$;
+CREATE TRIGGER touch BEFORE UPDATE ON stamped FOR EACH ROW EXECUTE FUNCTION touch();
+INSERT INTO stamped VALUES (1), (2);
+SELECT ledger.create_ledger_table('stamped');
+SELECT id, touched, ledger_sequence_number FROM stamped ORDER BY id;
+SELECT table_name, rows_checked, ok FROM ledger.verify('stamped');
+-- A trigger enabled ALWAYS that keeps the UPDATE from rows stops the
+-- conversion, rather than leaving rows outside the ledger.
+CREATE TABLE frozen (id int);
+INSERT INTO frozen VALUES (1), (2);
+CREATE FUNCTION keep_rows() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+CREATE TRIGGER keep_always BEFORE UPDATE ON frozen FOR EACH ROW EXECUTE FUNCTION keep_rows();
+ALTER TABLE frozen ENABLE ALWAYS TRIGGER keep_always;
+SELECT outcome('SELECT ledger.create_ledger_table(''frozen'')');
+SELECT count(*) AS registered FROM ledger.tables WHERE relation = 'frozen'::regclass;
+DROP TABLE frozen;
+DROP FUNCTION keep_rows();
+
 -- Anyone may create a table with the ledger access method and name a trigger
 -- like the guard. Unless the trigger calls the ledger's guard function, the
 -- table is no ledger table: its rows are not filed under the ledger id the

@@ -17,6 +17,7 @@ extern "C" {
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -137,11 +138,18 @@ void seal_existing_rows(Oid relid, std::uint64_t table_id, const char* qualified
         return;
     }
     const int64 txn_id = next_value("transaction_id_seq");
+    // Positions are the ledger's bookkeeping, not a change of the rows: the
+    // table's own triggers and rules must neither change this UPDATE nor
+    // keep it from rows, as in replica role they do not.
+    const int nest_level = NewGUCNestLevel();
+    (void)set_config_option("session_replication_role", "replica", PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+                            true, 0, false);
     spi_run(
         psprintf("UPDATE %s t SET %s = %lld, %s = n.row_number FROM (SELECT ctid, row_number() OVER () AS "
                  "row_number FROM %s) n WHERE t.ctid = n.ctid",
                  qualified_name, kTxnColumn, static_cast<long long>(txn_id), kSeqColumn, qualified_name),
         SPI_OK_UPDATE);
+    AtEOXact_GUC(true, nest_level);
     CommandCounterIncrement();
 
     Relation relation = table_open(relid, NoLock);
@@ -153,7 +161,15 @@ void seal_existing_rows(Oid relid, std::uint64_t table_id, const char* qualified
     scan_ledger_rows(relation, codec, nullptr, snapshot, collect_existing_row, &existing);
     UnregisterSnapshot(snapshot);
     table_close(relation, NoLock);
-    Assert(existing.missing_position == 0);
+    if (existing.missing_position > 0) {
+        ereport(ERROR,
+                (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                 errmsg("%llu existing rows of %s could not be given a ledger position",
+                        static_cast<unsigned long long>(existing.missing_position), qualified_name),
+                 errdetail("A trigger or rule enabled ALWAYS on the table kept the ledger's UPDATE of the "
+                           "position columns from reaching them."),
+                 errhint("Disable it while the table becomes a ledger table, then enable it again.")));
+    }
 
     call_cpp([&] {
         std::sort(rows->rows.begin(), rows->rows.end(),

@@ -273,6 +273,46 @@ void check_alter_ledger_table(Oid relid, const AlterTableStmt* statement) {
     }
 }
 
+// refuse_inheritance: a ledger table, or one of the ledger's own, may
+// neither gain a child, whose rows a query of the parent would return
+// unverified, nor become a child or partition, which statements on the
+// parent would reach and rewrite.
+void refuse_inheritance(RangeVar* table, const char* what) {
+    const Oid relid = relation_of(table);
+    if (is_internal_relation(relid)) {
+        refuse_internal_change(relid, what);
+    }
+    if (!is_ledger_table(relid)) {
+        return;
+    }
+    ereport(ERROR,
+            (errcode(ERRCODE_LEDGER_APPEND_ONLY),
+             errmsg("%s is not allowed for ledger table \"%s\"", what, get_rel_name(relid)),
+             errdetail("Queries of a parent return its children's rows, and statements on a parent reach its "
+                       "children: either way rows the ledger does not seal would mix with rows it does."),
+             errhint("Keep ledger tables standalone; a view can combine them with other tables.")));
+}
+
+void check_create_table(const CreateStmt* statement) {
+    ListCell* cell = nullptr;
+    foreach (cell, statement->inhRelations) {
+        refuse_inheritance(static_cast<RangeVar*>(lfirst(cell)),
+                           statement->partbound != nullptr ? "PARTITION OF" : "INHERITS");
+    }
+}
+
+void check_alter_table_links(const AlterTableStmt* statement) {
+    ListCell* cell = nullptr;
+    foreach (cell, statement->cmds) {
+        const auto* command = static_cast<AlterTableCmd*>(lfirst(cell));
+        if (command->subtype == AT_AttachPartition) {
+            refuse_inheritance(reinterpret_cast<PartitionCmd*>(command->def)->name, "ATTACH PARTITION");
+        } else if (command->subtype == AT_AddInherit) {
+            refuse_inheritance(reinterpret_cast<RangeVar*>(command->def), "INHERIT");
+        }
+    }
+}
+
 void check_create_trigger(Oid relid, const CreateTrigStmt* statement) {
     if (statement->replace && is_ledger_trigger_name(statement->trigname)) {
         ereport(ERROR, (errcode(ERRCODE_LEDGER_PROTECTED_OBJECT),
@@ -359,8 +399,30 @@ void check_utility(Node* parsetree) {
             }
             break;
         }
+        case T_CreateStmt:
+            check_create_table(reinterpret_cast<CreateStmt*>(parsetree));
+            break;
+        case T_CreateForeignTableStmt:
+            check_create_table(&reinterpret_cast<CreateForeignTableStmt*>(parsetree)->base);
+            break;
+        case T_RuleStmt: {
+            const Oid relid = relation_of(reinterpret_cast<RuleStmt*>(parsetree)->relation);
+            if (is_internal_relation(relid)) {
+                // A rule would rewrite the ledger's own statements on it.
+                refuse_internal_change(relid, "CREATE RULE");
+            }
+            break;
+        }
+        case T_AlterSeqStmt: {
+            const Oid relid = relation_of(reinterpret_cast<AlterSeqStmt*>(parsetree)->sequence);
+            if (is_internal_relation(relid)) {
+                refuse_internal_change(relid, "ALTER SEQUENCE");
+            }
+            break;
+        }
         case T_AlterTableStmt: {
             const auto* statement = reinterpret_cast<AlterTableStmt*>(parsetree);
+            check_alter_table_links(statement);
             const Oid relid = relation_of(statement->relation);
             if (is_ledger_table(relid)) {
                 check_alter_ledger_table(relid, statement);
@@ -378,12 +440,15 @@ void check_utility(Node* parsetree) {
             if (is_internal_relation(relid)) {
                 refuse_internal_change(relid, "RENAME");
             }
-            const bool renames_inside =
-                statement->renameType == OBJECT_COLUMN || statement->renameType == OBJECT_TRIGGER;
+            // ALTER TYPE ... RENAME ATTRIBUTE also reaches a table's columns
+            // through its row type.
+            const bool renames_column =
+                statement->renameType == OBJECT_COLUMN || statement->renameType == OBJECT_ATTRIBUTE;
+            const bool renames_inside = renames_column || statement->renameType == OBJECT_TRIGGER;
             if (renames_inside && is_ledger_table(relid)) {
                 const bool ledger_trigger =
                     statement->renameType == OBJECT_TRIGGER && is_ledger_trigger_name(statement->subname);
-                if (statement->renameType == OBJECT_COLUMN) {
+                if (renames_column) {
                     ereport(ERROR, (errcode(ERRCODE_LEDGER_APPEND_ONLY),
                                     errmsg("renaming a column of ledger table \"%s\" is not allowed",
                                            get_rel_name(relid)),
@@ -421,6 +486,9 @@ void check_utility(Node* parsetree) {
             const Oid relid = relation_of(statement->relation);
             if (is_ledger_table(relid)) {
                 check_create_trigger(relid, statement);
+            } else if (is_internal_relation(relid)) {
+                // A trigger would run inside the ledger's own writes.
+                refuse_internal_change(relid, "CREATE TRIGGER");
             }
             break;
         }
