@@ -13,6 +13,12 @@ INSERT INTO parent_table VALUES (1);
 INSERT INTO ledger_child VALUES (1);
 CREATE DOMAIN defaulted_int AS int DEFAULT 0;
 CREATE TABLE accounts_by_id (LIKE accounts) PARTITION BY LIST (id);
+CREATE TYPE mood AS ENUM ('calm', 'tense');
+CREATE DOMAIN moods AS mood[];
+CREATE TYPE spare_mood AS ENUM ('bored');
+CREATE TABLE feelings (id int, felt moods);
+SELECT ledger.create_ledger_table('feelings');
+INSERT INTO feelings VALUES (1, '{calm,tense}');
 -- Cascaded drops would list every object they would have dropped.
 SET client_min_messages = warning;
 
@@ -60,6 +66,7 @@ SELECT statement, outcome(statement) FROM (VALUES
     ('ALTER TABLE source_rows INHERIT accounts'),
     ('ALTER TABLE accounts_by_id ATTACH PARTITION accounts DEFAULT'),
     ('ALTER TYPE accounts RENAME ATTRIBUTE owner TO holder'),
+    ('ALTER TYPE mood RENAME VALUE ''calm'' TO ''serene'''),
     ('DROP SCHEMA public CASCADE'),
     ('UPDATE ledger.blocks SET height = height'),
     ('DELETE FROM ledger.transactions'),
@@ -78,6 +85,8 @@ SELECT statement, outcome(statement) FROM (VALUES
 
 -- What leaves stored values alone is allowed.
 SELECT statement, outcome(statement) FROM (VALUES
+    ('ALTER TYPE mood ADD VALUE ''glad'''),
+    ('ALTER TYPE spare_mood RENAME VALUE ''bored'' TO ''idle'''),
     ('MERGE INTO accounts a USING source_rows s ON a.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.owner)'),
     ('ALTER TABLE accounts ADD COLUMN note text'),
     ('ALTER TABLE accounts ALTER COLUMN note SET DEFAULT ''none'''),

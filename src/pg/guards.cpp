@@ -6,6 +6,7 @@ extern "C" {
 #include "access/genam.h"
 #include "access/skey.h"
 #include "access/stratnum.h"
+#include "access/relation.h"
 #include "access/table.h"
 #include "catalog/indexing.h"
 #include "catalog/objectaccess.h"
@@ -17,6 +18,8 @@ extern "C" {
 #include "commands/extension.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
@@ -26,6 +29,7 @@ extern "C" {
 #include "parser/parsetree.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
+#include "utils/typcache.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -313,6 +317,93 @@ void check_alter_table_links(const AlterTableStmt* statement) {
     }
 }
 
+// type_contains: values of type render, at some depth, through wanted: it is
+// wanted, a domain, array, range or multirange over it, or a composite with
+// a field that contains it.
+bool type_contains(Oid type, Oid wanted) {
+    check_stack_depth();
+    if (type == wanted) {
+        return true;
+    }
+    switch (get_typtype(type)) {
+        case TYPTYPE_DOMAIN:
+            return type_contains(getBaseType(type), wanted);
+        case TYPTYPE_RANGE:
+            return type_contains(get_range_subtype(type), wanted);
+        case TYPTYPE_MULTIRANGE:
+            return type_contains(get_multirange_range(type), wanted);
+        case TYPTYPE_COMPOSITE: {
+            Relation fields = relation_open(get_typ_typrelid(type), AccessShareLock);
+            const TupleDesc descriptor = RelationGetDescr(fields);
+            bool contains = false;
+            for (int i = 0; i < descriptor->natts && !contains; ++i) {
+                const Form_pg_attribute field = TupleDescAttr(descriptor, i);
+                contains = !field->attisdropped && type_contains(field->atttypid, wanted);
+            }
+            relation_close(fields, AccessShareLock);
+            return contains;
+        }
+        default: {
+            const Oid element = get_element_type(type);
+            return OidIsValid(element) && type_contains(element, wanted);
+        }
+    }
+}
+
+// ledger_table_holding: a ledger table with a column whose values render
+// through type, or InvalidOid.
+Oid ledger_table_holding(Oid type) {
+    SPI_connect();
+    if (SPI_execute("SELECT relation::oid FROM ledger.tables", true, 0) != SPI_OK_SELECT) {
+        elog(ERROR, "pgledger could not read ledger.tables");
+    }
+    const uint64 count = SPI_processed;
+    Oid* tables = static_cast<Oid*>(SPI_palloc(sizeof(Oid) * (count + 1)));
+    for (uint64 i = 0; i < count; ++i) {
+        bool is_null = true;
+        tables[i] =
+            DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null));
+    }
+    SPI_finish();
+    for (uint64 i = 0; i < count; ++i) {
+        Relation table = try_relation_open(tables[i], AccessShareLock);
+        if (table == nullptr) {
+            continue;
+        }
+        const TupleDesc descriptor = RelationGetDescr(table);
+        bool holds = false;
+        for (int column = 0; column < descriptor->natts && !holds; ++column) {
+            const Form_pg_attribute attribute = TupleDescAttr(descriptor, column);
+            holds = !attribute->attisdropped && type_contains(attribute->atttypid, type);
+        }
+        relation_close(table, AccessShareLock);
+        if (holds) {
+            return tables[i];
+        }
+    }
+    return InvalidOid;
+}
+
+// check_enum_rename: an enum value is hashed as its label, so renaming a
+// label would make every sealed row holding it fail verification.
+void check_enum_rename(const AlterEnumStmt* statement) {
+    if (statement->oldVal == nullptr || !OidIsValid(ledger_namespace())) {
+        return;  // ADD VALUE leaves existing values as they render
+    }
+    const Oid type = LookupTypeNameOid(nullptr, makeTypeNameFromNameList(statement->typeName), true);
+    if (!OidIsValid(type)) {
+        return;
+    }
+    const Oid table = ledger_table_holding(type);
+    if (OidIsValid(table)) {
+        ereport(ERROR, (errcode(ERRCODE_LEDGER_APPEND_ONLY),
+                        errmsg("renaming a label of type %s is not allowed", format_type_be(type)),
+                        errdetail("Ledger table \"%s\" holds values of it, which are hashed as their labels.",
+                                  get_rel_name(table)),
+                        errhint("Add the new label with ALTER TYPE ... ADD VALUE instead.")));
+    }
+}
+
 void check_create_trigger(Oid relid, const CreateTrigStmt* statement) {
     if (statement->replace && is_ledger_trigger_name(statement->trigname)) {
         ereport(ERROR, (errcode(ERRCODE_LEDGER_PROTECTED_OBJECT),
@@ -404,6 +495,9 @@ void check_utility(Node* parsetree) {
             break;
         case T_CreateForeignTableStmt:
             check_create_table(&reinterpret_cast<CreateForeignTableStmt*>(parsetree)->base);
+            break;
+        case T_AlterEnumStmt:
+            check_enum_rename(reinterpret_cast<AlterEnumStmt*>(parsetree));
             break;
         case T_RuleStmt: {
             const Oid relid = relation_of(reinterpret_cast<RuleStmt*>(parsetree)->relation);
