@@ -135,6 +135,24 @@ SELECT (SELECT array_agg(c.contract_name || ' v' || c.version) FROM ledger.contr
        length(contracts_hash) AS hash_bytes
 FROM ledger.blocks b ORDER BY height DESC LIMIT 1;
 
+-- The ledger's own queries do not follow the caller's search_path: a
+-- function shadowing a built-in one from a schema put first, or a temporary
+-- view named like a catalog, changes nothing (a new session loads the
+-- contracts anew).
+\c
+CREATE SCHEMA shadow;
+CREATE FUNCTION shadow.jsonb_array_elements(jsonb) RETURNS SETOF jsonb LANGUAGE sql
+    AS 'SELECT NULL::jsonb WHERE false';
+SET search_path = shadow, pg_catalog, public;
+SELECT outcome('INSERT INTO withdrawals VALUES (''alice'', -5)');
+RESET search_path;
+DROP SCHEMA shadow CASCADE;
+CREATE FUNCTION pg_temp.tripwire() RETURNS oid LANGUAGE plpgsql
+    AS $$ BEGIN RAISE EXCEPTION 'a temporary view was read as the catalog'; END $$;
+CREATE TEMP VIEW pg_proc AS SELECT pg_temp.tripwire() AS oid, 0::oid AS pronamespace;
+SELECT bool_and(ok) AS verified FROM ledger.verify();
+DROP VIEW pg_temp.pg_proc;
+
 -- A superuser editing the catalog behind the hooks is caught, and once the
 -- function is as recorded again, the ledger verifies again.
 SELECT prosrc AS recorded_source FROM pg_proc

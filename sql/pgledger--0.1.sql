@@ -94,12 +94,12 @@ CREATE FUNCTION ledger._refuse_change() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'pgledger_refuse_change';
 
 CREATE FUNCTION ledger.create_ledger_table(table_name regclass) RETURNS void
-    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pgledger_create_ledger_table';
+    LANGUAGE c STRICT SET search_path = pg_catalog, pg_temp AS 'MODULE_PATHNAME', 'pgledger_create_ledger_table';
 COMMENT ON FUNCTION ledger.create_ledger_table(regclass) IS
     'Turns an ordinary table into an append-only ledger table; rows it already holds are sealed into the ledger.';
 
 CREATE FUNCTION ledger.seal() RETURNS bigint
-    LANGUAGE c AS 'MODULE_PATHNAME', 'pgledger_seal';
+    LANGUAGE c SET search_path = pg_catalog, pg_temp AS 'MODULE_PATHNAME', 'pgledger_seal';
 COMMENT ON FUNCTION ledger.seal() IS
     'Seals every committed, unsealed transaction now and returns the new block height (NULL if nothing was pending).';
 
@@ -612,7 +612,7 @@ SELECT pg_catalog.pg_extension_config_dump('ledger.private_columns', '');
 SELECT pg_catalog.pg_extension_config_dump('ledger.private_salts', '');
 
 CREATE FUNCTION ledger.declare_private(table_name regclass, column_name name) RETURNS void
-    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pgledger_declare_private';
+    LANGUAGE c STRICT SET search_path = pg_catalog, pg_temp AS 'MODULE_PATHNAME', 'pgledger_declare_private';
 COMMENT ON FUNCTION ledger.declare_private(regclass, name) IS
     'Makes a column of an empty ledger table private: its values are committed to with a random salt per value.';
 
@@ -622,7 +622,7 @@ COMMENT ON FUNCTION ledger.commitment(anyelement, bytea) IS
     'The commitment the ledger holds for a private value with this salt: how anyone checks a revealed value.';
 
 CREATE FUNCTION ledger.reveal(table_name regclass, transaction_id bigint, sequence_number integer, column_name name)
-    RETURNS jsonb LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pgledger_reveal';
+    RETURNS jsonb LANGUAGE c STRICT SET search_path = pg_catalog, pg_temp AS 'MODULE_PATHNAME', 'pgledger_reveal';
 COMMENT ON FUNCTION ledger.reveal(regclass, bigint, integer, name) IS
     'A private value with its salt and commitment, for a role that may read the row, to prove the value to another party.';
 
@@ -649,7 +649,7 @@ $$;
 
 CREATE FUNCTION ledger.erase_private(table_name regclass, transaction_id bigint, sequence_number integer,
     column_name name, reason text) RETURNS void
-    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pgledger_erase_private';
+    LANGUAGE c STRICT SET search_path = pg_catalog, pg_temp AS 'MODULE_PATHNAME', 'pgledger_erase_private';
 COMMENT ON FUNCTION ledger.erase_private(regclass, bigint, integer, name, text) IS
     'Erases one private value (crypto-shredding): destroys its salt, overwrites it with NULL and records the erasure in the ledger.';
 

@@ -12,6 +12,7 @@ extern "C" {
 #include <cstring>
 
 #include "pg/catalog.hpp"
+#include "pg/internal_search_path.hpp"
 
 namespace pgledger::pg {
 namespace {
@@ -46,6 +47,7 @@ bool is_recorded_contract_schema(Oid schema) {
     if (name == nullptr || !has_contract_schema_shape(name) || !OidIsValid(ledger_relation("contracts"))) {
         return false;
     }
+    const int nest_level = pin_internal_search_path();
     SPI_connect();
     Oid types[1] = {NAMEOID};
     Datum values[1] = {CStringGetDatum(name)};
@@ -53,6 +55,7 @@ bool is_recorded_contract_schema(Oid schema) {
                                              types, values, nullptr, true, 1);
     const bool recorded = result == SPI_OK_SELECT && SPI_processed > 0;
     SPI_finish();
+    unpin_internal_search_path(nest_level);
     return recorded;
 }
 
@@ -62,17 +65,6 @@ const char* contract_definitions_sql(const char* schema_expression) {
         "'') "
         "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %s)",
         schema_expression);
-}
-
-int pin_definitions_search_path() {
-    const int nest_level = NewGUCNestLevel();
-    (void)set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
-                            false);
-    return nest_level;
-}
-
-void unpin_definitions_search_path(int nest_level) {
-    AtEOXact_GUC(true, nest_level);
 }
 
 }  // namespace pgledger::pg

@@ -21,9 +21,6 @@ bool is_recorded_contract_schema(Oid schema);
 const char* contract_definitions_sql(const char* schema_expression);
 
 // Function definitions print type names qualified or not depending on the
-// search path, so they are always read with this one: pin before reading,
-// unpin after (an error unpins by ending the transaction).
-int pin_definitions_search_path();
-void unpin_definitions_search_path(int nest_level);
+// search path, so they are always read under pin_internal_search_path().
 
 }  // namespace pgledger::pg

@@ -40,6 +40,7 @@ extern "C" {
 #include <initializer_list>
 
 #include "pg/catalog.hpp"
+#include "pg/internal_search_path.hpp"
 #include "pg/contract_schemas.hpp"
 #include "pg/erasure.hpp"
 #include "pg/errors.hpp"
@@ -353,6 +354,7 @@ bool type_contains(Oid type, Oid wanted) {
 // ledger_table_holding: a ledger table with a column whose values render
 // through type, or InvalidOid.
 Oid ledger_table_holding(Oid type) {
+    const int nest_level = pin_internal_search_path();
     SPI_connect();
     if (SPI_execute("SELECT relation::oid FROM ledger.tables", true, 0) != SPI_OK_SELECT) {
         elog(ERROR, "pgledger could not read ledger.tables");
@@ -365,6 +367,7 @@ Oid ledger_table_holding(Oid type) {
             DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null));
     }
     SPI_finish();
+    unpin_internal_search_path(nest_level);
     for (uint64 i = 0; i < count; ++i) {
         Relation table = try_relation_open(tables[i], AccessShareLock);
         if (table == nullptr) {

@@ -21,6 +21,7 @@ extern "C" {
 #include <cstring>
 
 #include "pg/catalog.hpp"
+#include "pg/internal_search_path.hpp"
 #include "pg/sealer.hpp"
 #include "pg/settings.hpp"
 
@@ -43,9 +44,11 @@ void seal_round() {
         uint64 sealed_entries = 0;
         if (OidIsValid(get_extension_oid(kExtension, true))) {
             pgstat_report_activity(STATE_RUNNING, "pgledger: sealing a block");
+            const int nest_level = pin_internal_search_path();
             SPI_connect();
             (void)seal_pending(max_block_entries, &sealed_entries);
             SPI_finish();
+            unpin_internal_search_path(nest_level);
         }
         PopActiveSnapshot();
         CommitTransactionCommand();

@@ -29,6 +29,7 @@ extern "C" {
 #include "pg/cpp_boundary.hpp"
 #include "pg/datum_conversion.hpp"
 #include "pg/errors.hpp"
+#include "pg/internal_search_path.hpp"
 #include "pg/sealer.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi_values.hpp"
@@ -255,6 +256,7 @@ void require_signers(const core::PendingTransaction& transaction, std::uint64_t 
                 (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("ledger.required_signers is malformed"),
                  errhint("Give a comma-separated list of participant names.")));
     }
+    const int nest_level = pin_internal_search_path();
     ListCell* cell = nullptr;
     foreach (cell, names) {
         const char* participant = static_cast<const char*>(lfirst(cell));
@@ -266,6 +268,7 @@ void require_signers(const core::PendingTransaction& transaction, std::uint64_t 
                                     "COMMIT.")));
         }
     }
+    unpin_internal_search_path(nest_level);
 }
 
 void recheck_signatures(const core::PendingTransaction& transaction) {
@@ -278,6 +281,7 @@ void recheck_signatures(const core::PendingTransaction& transaction) {
     if (!signed_here) {
         return;
     }
+    const int nest_level = pin_internal_search_path();
     Oid types[1] = {INT8OID};
     Datum values[1] = {Int64GetDatum(static_cast<int64>(transaction.txn_id()))};
     if (SPI_execute_with_args("SELECT s.participant, s.signature, k.public_key, s.key_version "
@@ -318,6 +322,7 @@ void recheck_signatures(const core::PendingTransaction& transaction) {
                                     "insert.")));
         }
     }
+    unpin_internal_search_path(nest_level);
 }
 
 }  // namespace pgledger::pg
