@@ -135,6 +135,16 @@ SELECT count(*) AS registered FROM ledger.tables WHERE relation = 'frozen'::regc
 DROP TABLE frozen;
 DROP FUNCTION keep_rows();
 
+-- A reg* value renders the same in every session: a temporary table named
+-- like a catalog, searched first where pg_temp is not named, does not make
+-- the inserting session render it qualified.
+CREATE TABLE named (id int, target regclass);
+SELECT ledger.create_ledger_table('named');
+CREATE TEMP TABLE pg_class (x int);
+INSERT INTO named VALUES (1, 'pg_catalog.pg_class');
+DROP TABLE pg_temp.pg_class;
+SELECT table_name, rows_checked, ok FROM ledger.verify('named');
+
 -- Anyone may create a table with the ledger access method and name a trigger
 -- like the guard. Unless the trigger calls the ledger's guard function, the
 -- table is no ledger table: its rows are not filed under the ledger id the

@@ -281,11 +281,17 @@ void as_commitment(EncodedValue& out, const core::Digest& commitment) {
 
 // Settings under which rendered values are produced: output that would
 // otherwise follow the session's DateStyle, time zone, float precision or
-// search path (reg* types print names qualified as the path requires).
+// search path (reg* types print names qualified as the path requires;
+// pg_temp is named last, or a session's temporary object would be searched
+// first and make a catalog name render qualified in that session only).
 constexpr const char* kPinnedSettings[][2] = {
-    {"DateStyle", "ISO, MDY"},     {"IntervalStyle", "postgres"}, {"TimeZone", "UTC"},
-    {"extra_float_digits", "1"},   {"bytea_output", "hex"},       {"lc_monetary", "C"},
-    {"search_path", "pg_catalog"},
+    {"DateStyle", "ISO, MDY"},
+    {"IntervalStyle", "postgres"},
+    {"TimeZone", "UTC"},
+    {"extra_float_digits", "1"},
+    {"bytea_output", "hex"},
+    {"lc_monetary", "C"},
+    {"search_path", "pg_catalog, pg_temp"},
 };
 
 int pin_settings() {

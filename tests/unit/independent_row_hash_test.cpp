@@ -13,7 +13,7 @@
 //   kind 't': the value's characters in UTF-8
 //   kind 'o': the type's output text with DateStyle 'ISO, MDY', IntervalStyle
 //             postgres, TimeZone UTC, extra_float_digits 1, bytea_output hex,
-//             lc_monetary C, search_path pg_catalog; domains follow their
+//             lc_monetary C, search_path pg_catalog, pg_temp; domains follow their
 //             base type. "char" is kind 'b' (one byte), xml kind 'o'.
 //
 // Needs a server: PGLEDGER_TEST_DSN is a libpq connection string to a database
@@ -167,7 +167,8 @@ struct Comparison {
 // The settings under which kind 'o' values are rendered.
 constexpr const char* kPinnedSettings =
     "SET DateStyle = 'ISO, MDY'; SET IntervalStyle = postgres; SET TimeZone = 'UTC'; "
-    "SET extra_float_digits = 1; SET bytea_output = hex; SET lc_monetary = 'C'; SET search_path = pg_catalog";
+    "SET extra_float_digits = 1; SET bytea_output = hex; SET lc_monetary = 'C'; SET search_path = "
+    "pg_catalog, pg_temp";
 
 // Settings that differ from every pinned one, for the inserting session:
 // the sealed hashes must not depend on them.
