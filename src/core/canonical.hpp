@@ -33,6 +33,11 @@ enum class ValueKind : std::uint8_t {
     commitment = 'c',  // a private column: the salted commitment to its value
 };
 
+// A float4 or float8 NaN is encoded as these bits, whatever sign and payload
+// it is stored with: every NaN prints as NaN, which reads back as these.
+inline constexpr std::uint32_t kCanonicalFloat4NaN = 0x7fc00000;
+inline constexpr std::uint64_t kCanonicalFloat8NaN = 0x7ff8000000000000;
+
 // value_commitment is what a row hash holds for a private column's value:
 // SHA-256 over the salt and the value's encoding, so the hash proves the
 // value to whoever is shown value and salt, and tells nothing without them.

@@ -13,6 +13,7 @@ extern "C" {
 #include "utils/rel.h"
 }
 
+#include <cmath>
 #include <cstring>
 
 #include "core/canonical.hpp"
@@ -136,17 +137,23 @@ void encode_fixed_binary(EncodedValue& out, Oid base_type, Datum value) {
         case OIDOID:
             encode_big_endian(out, DatumGetObjectId(value), 4);
             break;
+        // Every NaN as the one quiet NaN: a NaN keeps its sign and payload
+        // in storage, but prints as NaN, which a restore reads back as this.
         case FLOAT4OID: {
             const float number = DatumGetFloat4(value);
-            std::uint32_t bits;
-            std::memcpy(&bits, &number, sizeof bits);
+            std::uint32_t bits = core::kCanonicalFloat4NaN;
+            if (!std::isnan(number)) {
+                std::memcpy(&bits, &number, sizeof bits);
+            }
             encode_big_endian(out, bits, 4);
             break;
         }
         case FLOAT8OID: {
             const double number = DatumGetFloat8(value);
-            std::uint64_t bits;
-            std::memcpy(&bits, &number, sizeof bits);
+            std::uint64_t bits = core::kCanonicalFloat8NaN;
+            if (!std::isnan(number)) {
+                std::memcpy(&bits, &number, sizeof bits);
+            }
             encode_big_endian(out, bits, 8);
             break;
         }

@@ -9,7 +9,8 @@
 //
 //   ordinal = position among the table's non-dropped columns (attnum order,
 //             the two ledger columns and generated columns counted too)
-//   kind 'b': the value in PostgreSQL's binary send format (bytea: raw bytes)
+//   kind 'b': the value in PostgreSQL's binary send format (bytea: raw bytes;
+//             a float NaN as the quiet NaN, whatever its sign and payload)
 //   kind 't': the value's characters in UTF-8
 //   kind 'o': the type's output text with DateStyle 'ISO, MDY', IntervalStyle
 //             postgres, TimeZone UTC, extra_float_digits 1, bytea_output hex,
@@ -73,6 +74,28 @@ ValueKind kind_of_type(Oid type) {
         return ValueKind::text;
     }
     return ValueKind::rendered;
+}
+
+// canonical_nan: the bytes a float4 or float8 NaN is hashed as (the quiet
+// NaN, big-endian, whatever sign and payload the server sent), or "" for any
+// other value.
+std::string canonical_nan(Oid type, const char* value, int length) {
+    const auto byte = [&](int i) { return static_cast<unsigned char>(value[i]); };
+    if (type == kFloat4 && length == 4) {
+        const bool all_ones_exponent = (byte(0) & 0x7f) == 0x7f && (byte(1) & 0x80) == 0x80;
+        const bool mantissa = (byte(1) & 0x7f) != 0 || byte(2) != 0 || byte(3) != 0;
+        return all_ones_exponent && mantissa ? std::string("\x7f\xc0\x00\x00", 4) : std::string();
+    }
+    if (type == kFloat8 && length == 8) {
+        const bool all_ones_exponent = (byte(0) & 0x7f) == 0x7f && (byte(1) & 0xf0) == 0xf0;
+        bool mantissa = (byte(1) & 0x0f) != 0;
+        for (int i = 2; i < 8; ++i) {
+            mantissa = mantissa || byte(i) != 0;
+        }
+        return all_ones_exponent && mantissa ? std::string("\x7f\xf8\x00\x00\x00\x00\x00\x00", 8)
+                                             : std::string();
+    }
+    return std::string();
 }
 
 struct ResultDeleter {
@@ -315,6 +338,10 @@ class IndependentRowHash : public ::testing::Test {
                 const PGresult* source = kind == ValueKind::binary ? as_binary.get() : as_text.get();
                 const char* value = PQgetvalue(source, row, field);
                 const int length = PQgetlength(source, row, field);
+                const std::string canonical = canonical_nan(PQftype(as_text.get(), field), value, length);
+                if (!canonical.empty()) {
+                    value = canonical.data();
+                }
                 hasher.add_column(columns[c].ordinal, columns[c].name, kind, value,
                                   static_cast<std::size_t>(length));
                 encoded << "\n    " << columns[c].ordinal << " " << columns[c].name << " type "
@@ -528,8 +555,12 @@ INSTANTIATE_TEST_SUITE_P(
         TypeCase{"int4", "int4", {"-2147483648", "42"}},
         TypeCase{"int8", "int8", {"-9223372036854775808", "9223372036854775807"}},
         TypeCase{"oid", "oid", {"0", "4294967295"}},
-        TypeCase{"float4", "float4", {"1.5", "'-0'", "'NaN'", "'Infinity'", "1e-45", "0.1"}},
-        TypeCase{"float8", "float8", {"0.1", "'-0'", "'NaN'", "'-Infinity'", "4.9e-324"}},
+        TypeCase{
+            "float4", "float4", {"1.5", "'-0'", "'NaN'", "-'NaN'::float4", "'Infinity'", "1e-45", "0.1"}},
+        TypeCase{
+            "float8",
+            "float8",
+            {"0.1", "'-0'", "'NaN'", "-'NaN'::float8", "'inf'::float8 - 'inf'", "'-Infinity'", "4.9e-324"}},
         TypeCase{"numeric", "numeric", {"0", "-12345.678900", "'NaN'", "'Infinity'", "1e100", "0.000001"}},
         TypeCase{"numeric_typmod", "numeric(12, 2)", {"10.5", "-0.01"}},
         TypeCase{"money", "money", {"12.34", "'-$1,000.00'"}},
