@@ -16,9 +16,11 @@ CREATE TABLE accounts_by_id (LIKE accounts) PARTITION BY LIST (id);
 CREATE TYPE mood AS ENUM ('calm', 'tense');
 CREATE DOMAIN moods AS mood[];
 CREATE TYPE spare_mood AS ENUM ('bored');
-CREATE TABLE feelings (id int, felt moods);
+CREATE TYPE pair AS (n int, label text);
+CREATE TABLE source_row (a int);
+CREATE TABLE feelings (id int, felt moods, pairs pair[], source source_row);
 SELECT ledger.create_ledger_table('feelings');
-INSERT INTO feelings VALUES (1, '{calm,tense}');
+INSERT INTO feelings VALUES (1, '{calm,tense}', ARRAY[ROW(1, 'one')::pair], ROW(7));
 -- Cascaded drops would list every object they would have dropped.
 SET client_min_messages = warning;
 
@@ -67,6 +69,9 @@ SELECT statement, outcome(statement) FROM (VALUES
     ('ALTER TABLE accounts_by_id ATTACH PARTITION accounts DEFAULT'),
     ('ALTER TYPE accounts RENAME ATTRIBUTE owner TO holder'),
     ('ALTER TYPE mood RENAME VALUE ''calm'' TO ''serene'''),
+    ('ALTER TYPE pair ADD ATTRIBUTE extra int'),
+    ('ALTER TYPE pair DROP ATTRIBUTE label'),
+    ('ALTER TABLE source_row ADD COLUMN b int'),
     ('DROP SCHEMA public CASCADE'),
     ('UPDATE ledger.blocks SET height = height'),
     ('DELETE FROM ledger.transactions'),
@@ -87,6 +92,8 @@ SELECT statement, outcome(statement) FROM (VALUES
 SELECT statement, outcome(statement) FROM (VALUES
     ('ALTER TYPE mood ADD VALUE ''glad'''),
     ('ALTER TYPE spare_mood RENAME VALUE ''bored'' TO ''idle'''),
+    ('ALTER TYPE pair RENAME ATTRIBUTE label TO tag'),
+    ('ALTER TABLE source_row ADD CONSTRAINT small CHECK (a < 1000)'),
     ('MERGE INTO accounts a USING source_rows s ON a.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.owner)'),
     ('ALTER TABLE accounts ADD COLUMN note text'),
     ('ALTER TABLE accounts ALTER COLUMN note SET DEFAULT ''none'''),

@@ -407,6 +407,33 @@ void check_enum_rename(const AlterEnumStmt* statement) {
     }
 }
 
+// check_row_type_change: a composite value renders every field, so adding,
+// dropping or retyping a field of a row type that ledger rows hold (ALTER
+// TYPE ... ATTRIBUTE, or ALTER TABLE of the table whose row type it is) would
+// make every sealed row holding such a value fail verification.
+void check_row_type_change(Oid relid, const AlterTableStmt* statement) {
+    bool changes_fields = false;
+    ListCell* cell = nullptr;
+    foreach (cell, statement->cmds) {
+        const auto subtype = static_cast<AlterTableCmd*>(lfirst(cell))->subtype;
+        changes_fields = changes_fields || subtype == AT_AddColumn || subtype == AT_DropColumn ||
+                         subtype == AT_AlterColumnType;
+    }
+    const Oid row_type = changes_fields ? get_rel_type_id(relid) : InvalidOid;
+    if (!OidIsValid(row_type) || !OidIsValid(ledger_namespace())) {
+        return;
+    }
+    const Oid table = ledger_table_holding(row_type);
+    if (OidIsValid(table)) {
+        ereport(ERROR,
+                (errcode(ERRCODE_LEDGER_APPEND_ONLY),
+                 errmsg("the fields of type %s cannot change", format_type_be(row_type)),
+                 errdetail("Ledger table \"%s\" holds values of it, which are hashed with every field.",
+                           get_rel_name(table)),
+                 errhint("Create a new type for new rows instead.")));
+    }
+}
+
 void check_create_trigger(Oid relid, const CreateTrigStmt* statement) {
     if (statement->replace && is_ledger_trigger_name(statement->trigname)) {
         ereport(ERROR, (errcode(ERRCODE_LEDGER_PROTECTED_OBJECT),
@@ -525,6 +552,8 @@ void check_utility(Node* parsetree) {
                 check_alter_ledger_table(relid, statement);
             } else if (is_internal_relation(relid)) {
                 refuse_internal_change(relid, "ALTER");
+            } else if (OidIsValid(relid)) {
+                check_row_type_change(relid, statement);
             }
             break;
         }
