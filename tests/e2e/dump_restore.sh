@@ -39,6 +39,11 @@ SELECT 3 + g, 'row-' || (100 - g), -g / 7.0, timestamptz '2020-01-01 00:00:00+00
   FROM generate_series(1, 20) g;
 -- NaNs stored with a sign or a payload, which a restore reads back as the plain NaN.
 INSERT INTO d (id, label, ratio) VALUES (50, 'negative nan', -'NaN'::float8), (51, 'inf - inf', 'inf'::float8 - 'inf');
+-- xml with leading newlines: its output drops one, so the restored value differs (and is
+-- not compared below), yet it must still verify.
+CREATE TABLE markup (id int, doc xml);
+SELECT ledger.create_ledger_table('public.markup');
+INSERT INTO markup VALUES (1, E'\n\n<b>x</b>');
 SELECT ledger.seal();
 
 -- A column added after rows were sealed: old rows read NULL in it, new rows may set it.
