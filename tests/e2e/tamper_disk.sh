@@ -90,4 +90,46 @@ if ! tampering_skipped; then
 fi
 [ "$(sql "SELECT count(*) FROM t")" = 100 ] || fail "the server does not serve queries after verify() of the malformed numeric"
 
+# Varlena headers made malformed on disk, which PostgreSQL would follow out of the tuple (a
+# SELECT of such a row can crash the server): the 1-byte header of a stored text, 0x13 for
+# its 8 bytes, becomes 0x01 (an out-of-line pointer with a tag that does not exist) in one
+# table and 0xff (127 bytes, past the tuple's end) in another. verify() must refuse each
+# row with XX001, naming it, and the server must go on serving.
+cluster_psql > /dev/null <<'SQL'
+CREATE TABLE notes_tag (id int PRIMARY KEY, note text);
+CREATE TABLE notes_length (id int PRIMARY KEY, note text);
+SELECT ledger.create_ledger_table('public.notes_tag');
+SELECT ledger.create_ledger_table('public.notes_length');
+INSERT INTO notes_tag VALUES (1, 'note-tag');
+INSERT INTO notes_length VALUES (1, 'note-len');
+SELECT ledger.seal();
+SQL
+tag_file="$CLUSTER_DIR/data/$(sql "SELECT pg_relation_filepath('notes_tag')")"
+length_file="$CLUSTER_DIR/data/$(sql "SELECT pg_relation_filepath('notes_length')")"
+cluster_stop
+if ! tampering_skipped; then
+    python3 - "$tag_file" "$length_file" <<'PY' || fail "could not edit the notes tables"
+import sys
+for path, stored, header in ((sys.argv[1], b"\x13note-tag", 0x01), (sys.argv[2], b"\x13note-len", 0xFF)):
+    with open(path, "r+b") as f:
+        data = f.read()
+        if data.count(stored) != 1:
+            sys.exit("expected %r exactly once in %s, found it %d times" % (stored, path, data.count(stored)))
+        f.seek(data.index(stored))
+        f.write(bytes([header]))
+PY
+fi
+restart_cluster
+if ! tampering_skipped; then
+    for case in "notes_tag|a value's out-of-line pointer is malformed" \
+        "notes_length|a value's length runs past its end"; do
+        table=${case%%|*}
+        out=$(cluster_psql -At -v VERBOSITY=verbose -c "SELECT * FROM ledger.verify('$table')" 2>&1) &&
+            fail "verify() read the malformed row of $table without an error: [$out]"
+        grep -qF "ERROR:  XX001: row (0,1) of \"$table\" is malformed on disk: ${case#*|}" <<< "$out" ||
+            fail "verify() did not fail with XX001 naming the malformed row of $table: $out"
+    done
+fi
+[ "$(sql "SELECT count(*) FROM t")" = 100 ] || fail "the server does not serve queries after verify() of malformed rows"
+
 pass
