@@ -152,6 +152,10 @@ CREATE FUNCTION pg_temp.tripwire() RETURNS oid LANGUAGE plpgsql
 CREATE TEMP VIEW pg_proc AS SELECT pg_temp.tripwire() AS oid, 0::oid AS pronamespace;
 SELECT bool_and(ok) AS verified FROM ledger.verify();
 DROP VIEW pg_temp.pg_proc;
+-- Contract functions name pg_temp last, so that a caller's temporary table
+-- cannot stand in for one a check reads.
+SELECT proconfig FROM pg_proc
+WHERE oid = 'contract_no_overdraft_v2.positive_amount(public.withdrawals)'::regprocedure;
 
 -- A superuser editing the catalog behind the hooks is caught, and once the
 -- function is as recorded again, the ledger verifies again.

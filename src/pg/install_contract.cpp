@@ -204,10 +204,13 @@ void check_contents(const char* schema) {
         }
         check_deterministic(signature, SPI_getvalue(functions->vals[i], functions->tupdesc, 3), schema_oid);
     }
+    // pg_temp last: unnamed, it would be searched first for relations, and
+    // a caller's temporary table could stand in for one a check reads.
     for (uint64 i = 0; i < count; ++i) {
-        spi_run(psprintf("ALTER FUNCTION %s.%s SET search_path = %s, public", quote_identifier(schema),
-                         SPI_getvalue(functions->vals[i], functions->tupdesc, 1), quote_identifier(schema)),
-                SPI_OK_UTILITY);
+        spi_run(
+            psprintf("ALTER FUNCTION %s.%s SET search_path = %s, public, pg_temp", quote_identifier(schema),
+                     SPI_getvalue(functions->vals[i], functions->tupdesc, 1), quote_identifier(schema)),
+            SPI_OK_UTILITY);
     }
 }
 
