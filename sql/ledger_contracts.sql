@@ -167,3 +167,28 @@ SELECT table_name, ok, problem FROM ledger.verify() WHERE NOT ok;
 UPDATE pg_proc SET prosrc = :'recorded_source'
 WHERE oid = 'contract_no_overdraft_v2.positive_amount(public.withdrawals)'::regprocedure;
 SELECT bool_and(ok) AS verified FROM ledger.verify();
+
+-- Equal values of a lock column take the same lock, however they print:
+-- numeric 1.0 and 1.00, one instant under two time zones.
+CREATE TABLE prices (item numeric, at timestamptz);
+SELECT ledger.create_ledger_table('prices');
+SELECT ledger.install_contract('by_item', $source$
+    CREATE FUNCTION accept(p public.prices) RETURNS text LANGUAGE sql AS $$ SELECT NULL::text $$;
+$source$, '{"public.prices": {"row": "accept", "lock": "item"}}') AS version;
+SELECT ledger.install_contract('by_time', $source$
+    CREATE FUNCTION accept(p public.prices) RETURNS text LANGUAGE sql AS $$ SELECT NULL::text $$;
+$source$, '{"public.prices": {"row": "accept", "lock": "at"}}') AS version;
+BEGIN;
+INSERT INTO prices VALUES (1.0, '2026-01-01 12:00+00');
+SELECT string_agg(classid || ':' || objid, ',' ORDER BY classid, objid) AS first_locks FROM pg_locks
+WHERE locktype = 'advisory' AND objsubid = 2 AND pid = pg_backend_pid() \gset
+ROLLBACK;
+SET TimeZone = 'Asia/Tokyo';
+BEGIN;
+INSERT INTO prices VALUES (1.00, '2026-01-01 21:00+09');
+SELECT string_agg(classid || ':' || objid, ',' ORDER BY classid, objid) AS second_locks FROM pg_locks
+WHERE locktype = 'advisory' AND objsubid = 2 AND pid = pg_backend_pid() \gset
+ROLLBACK;
+RESET TimeZone;
+SELECT array_length(string_to_array(:'first_locks', ','), 1) AS contract_locks,
+       :'first_locks' = :'second_locks' AS same_locks;

@@ -18,6 +18,7 @@ extern "C" {
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/typcache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -51,7 +52,12 @@ struct AttachedContract {
     // The column whose value names the state a row touches: rows with the
     // same value take turns, others run side by side. 0: the whole contract.
     AttrNumber lock_attnum;
-    FmgrInfo lock_output;
+    // Equal values must take the same lock: the type's hash function where
+    // it has one (1.0 and 1.00 are equal numerics, printed differently;
+    // a timestamptz prints in the session's time zone), else its output.
+    bool lock_hashes;
+    FmgrInfo lock_function;
+    Oid lock_collation;
     bool has_row_check;
     FmgrInfo row_check;
 };
@@ -124,8 +130,11 @@ uint32 lock_contract(const AttachedContract& contract, HeapTuple row, TupleDesc 
     if (contract.lock_attnum > 0) {
         bool is_null = false;
         const Datum value = heap_getattr(row, contract.lock_attnum, descriptor, &is_null);
-        if (!is_null) {
-            const char* text = OutputFunctionCall(const_cast<FmgrInfo*>(&contract.lock_output), value);
+        if (!is_null && contract.lock_hashes) {
+            state_key = DatumGetUInt32(FunctionCall1Coll(const_cast<FmgrInfo*>(&contract.lock_function),
+                                                         contract.lock_collation, value));
+        } else if (!is_null) {
+            const char* text = OutputFunctionCall(const_cast<FmgrInfo*>(&contract.lock_function), value);
             state_key =
                 hash_bytes(reinterpret_cast<const unsigned char*>(text), static_cast<int>(std::strlen(text)));
         }
@@ -206,11 +215,19 @@ TableContracts* load_table_contracts(Relation relation, std::uint64_t table_id) 
         contract.lock_attnum =
             lock_column != nullptr ? get_attnum(RelationGetRelid(relation), lock_column) : InvalidAttrNumber;
         if (contract.lock_attnum > 0) {
-            Oid output = InvalidOid;
-            bool is_varlena = false;
-            getTypeOutputInfo(TupleDescAttr(RelationGetDescr(relation), contract.lock_attnum - 1)->atttypid,
-                              &output, &is_varlena);
-            fmgr_info_cxt(output, &contract.lock_output, built);
+            const Form_pg_attribute column =
+                TupleDescAttr(RelationGetDescr(relation), contract.lock_attnum - 1);
+            const TypeCacheEntry* type = lookup_type_cache(column->atttypid, TYPECACHE_HASH_PROC);
+            contract.lock_hashes = OidIsValid(type->hash_proc);
+            contract.lock_collation = column->attcollation;
+            if (contract.lock_hashes) {
+                fmgr_info_cxt(type->hash_proc, &contract.lock_function, built);
+            } else {
+                Oid output = InvalidOid;
+                bool is_varlena = false;
+                getTypeOutputInfo(column->atttypid, &output, &is_varlena);
+                fmgr_info_cxt(output, &contract.lock_function, built);
+            }
         }
     }
     SPI_finish();
