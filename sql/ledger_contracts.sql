@@ -192,3 +192,26 @@ ROLLBACK;
 RESET TimeZone;
 SELECT array_length(string_to_array(:'first_locks', ','), 1) AS contract_locks,
        :'first_locks' = :'second_locks' AS same_locks;
+
+-- Under REPEATABLE READ, a transaction whose snapshot predates a commit under
+-- the same contract lock fails with 40001, also when a transaction that its
+-- contract then refused came in between. Another session holds the snapshot.
+CREATE EXTENSION dblink;
+CREATE TABLE moves (account text, amount int);
+SELECT ledger.create_ledger_table('moves');
+SELECT ledger.install_contract('no_negative_moves', $source$
+    CREATE FUNCTION accept(m public.moves) RETURNS text LANGUAGE sql AS $$ SELECT NULL::text $$;
+    CREATE FUNCTION no_negative() RETURNS text LANGUAGE sql AS $$
+        SELECT 'a move may not be negative' FROM public.moves
+        WHERE ledger_transaction_id = ledger.current_transaction_id() AND amount < 0 LIMIT 1 $$;
+$source$, '{"public.moves": {"row": "accept", "transaction": "no_negative", "lock": "account"}}') AS version;
+SELECT dblink_connect('stale', format('host=%s port=%s dbname=%s', current_setting('unix_socket_directories'),
+                                      current_setting('port'), current_database()));
+SELECT dblink_exec('stale', 'BEGIN ISOLATION LEVEL REPEATABLE READ');
+SELECT * FROM dblink('stale', 'SELECT count(*) FROM moves') AS snapshot_taken(moves bigint);
+INSERT INTO moves VALUES ('acct', 5);
+INSERT INTO moves VALUES ('acct', -1);
+SELECT outcome($$SELECT dblink_exec('stale', 'INSERT INTO moves VALUES (''acct'', 1)')$$);
+SELECT outcome($$SELECT dblink_exec('stale', 'COMMIT')$$);
+SELECT dblink_disconnect('stale');
+SELECT account, amount FROM moves ORDER BY amount;

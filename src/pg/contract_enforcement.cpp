@@ -265,7 +265,6 @@ void check_for_conflict(uint32 lock) {
                            "snapshot was taken, so its checks saw a stale state."),
                  errhint("Retry the transaction.")));
     }
-    pg_atomic_write_u32(slot, GetTopTransactionId());
 }
 
 }  // namespace
@@ -276,6 +275,16 @@ void request_contract_shared_memory() {
     previous_shmem_startup = shmem_startup_hook;
     shmem_startup_hook = attach_shared_memory;
     CacheRegisterRelcacheCallback(forget_on_invalidation, 0);
+}
+
+void publish_commit(const core::PendingTransaction& transaction) {
+    const TransactionId committed = GetTopTransactionIdIfAny();
+    if (last_committer == nullptr || !TransactionIdIsNormal(committed)) {
+        return;
+    }
+    for (const auto lock : transaction.locks()) {
+        pg_atomic_write_u32(&last_committer[lock % kConflictSlots], committed);
+    }
 }
 
 void forget_contracts() {

@@ -30,6 +30,12 @@ void check_row(Relation relation, std::uint64_t table_id, TupleTableSlot* row,
 // committed after this transaction's snapshot was taken.
 void check_transaction(const core::PendingTransaction& transaction);
 
+// publish_commit records, for each contract lock the transaction holds, that
+// it is the latest to commit under it. Called once the commit (or PREPARE)
+// is durable and the locks are still held: a transaction that a later check
+// refuses must not stand in the record for the one that really committed.
+void publish_commit(const core::PendingTransaction& transaction);
+
 // forget_contracts drops the cached contract lists (a new version was
 // installed).
 void forget_contracts();

@@ -209,8 +209,12 @@ void on_transaction_event(XactEvent event, void*) {
             }
             break;
         case XACT_EVENT_COMMIT:
-        case XACT_EVENT_ABORT:
         case XACT_EVENT_PREPARE:
+            if (pending != nullptr && pending->active()) {
+                publish_commit(*pending);
+            }
+            [[fallthrough]];
+        case XACT_EVENT_ABORT:
         case XACT_EVENT_PARALLEL_COMMIT:
         case XACT_EVENT_PARALLEL_ABORT:
             internal_write_depth = 0;
