@@ -58,12 +58,13 @@ SELECT outcome('SELECT ledger.create_ledger_table(''plain_table'')');
 SELECT digest, outcome(format('SELECT ledger.verify_digest(%L)', digest)) FROM (VALUES
     ('[]'),
     ('{}'),
-    ('{"height": 0}'),
-    ('{"height": -1, "block_hash": "00", "genesis_hash": "00"}'),
-    ('{"height": 1.5, "block_hash": "00", "genesis_hash": "00"}'),
-    ('{"height": "0", "block_hash": "00", "genesis_hash": "00"}'),
-    ('{"height": 0, "block_hash": "zz", "genesis_hash": "00"}'),
-    ('{"height": 0, "block_hash": 7, "genesis_hash": "00"}'),
+    ('{"height": 0, "block_hash": "00", "genesis_hash": "00"}'),
+    ('{"format": 1, "height": 0}'),
+    ('{"format": 1, "height": -1, "block_hash": "00", "genesis_hash": "00"}'),
+    ('{"format": 1, "height": 1.5, "block_hash": "00", "genesis_hash": "00"}'),
+    ('{"format": 1, "height": "0", "block_hash": "00", "genesis_hash": "00"}'),
+    ('{"format": 1, "height": 0, "block_hash": "zz", "genesis_hash": "00"}'),
+    ('{"format": 1, "height": 0, "block_hash": 7, "genesis_hash": "00"}'),
     ('{"format": 2, "height": 0, "block_hash": "00", "genesis_hash": "00"}')
 ) AS cases(digest);
 

@@ -178,3 +178,10 @@ SELECT table_name, rows_checked, ok FROM ledger.verify('payments');
 SELECT jsonb_object_keys(ledger.digest()) AS digest_key ORDER BY 1;
 SELECT (ledger.digest() ->> 'height')::bigint = (SELECT max(height) FROM ledger.blocks) AS names_newest;
 SELECT ledger.verify_digest(ledger.digest()) AS verified;
+-- sealed_at is ISO 8601 in UTC, whatever the session's settings.
+SET DateStyle = 'SQL, DMY';
+SET TimeZone = 'Asia/Tokyo';
+SELECT (ledger.digest() ->> 'sealed_at') ~ '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$' AS iso_utc,
+       (ledger.digest() ->> 'sealed_at')::timestamptz = (SELECT max(sealed_at) FROM ledger.blocks) AS names_seal_time;
+RESET DateStyle;
+RESET TimeZone;

@@ -75,7 +75,10 @@ PG_FUNCTION_INFO_V1(pgledger_verify_digest);
 
 extern "C" Datum pgledger_digest(PG_FUNCTION_ARGS) {
     SPI_connect();
-    if (SPI_execute("SELECT b.height, encode(b.block_hash, 'hex'), encode(g.block_hash, 'hex'), b.sealed_at "
+    // sealed_at in ISO 8601 UTC, whatever the session's DateStyle and time
+    // zone: the digest is kept outside the database and compared as text.
+    if (SPI_execute("SELECT b.height, encode(b.block_hash, 'hex'), encode(g.block_hash, 'hex'), "
+                    "to_char(b.sealed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
                     "FROM ledger.blocks b, ledger.blocks g WHERE g.height = 0 ORDER BY b.height DESC LIMIT 1",
                     true, 0) != SPI_OK_SELECT) {
         elog(ERROR, "pgledger could not read ledger.blocks");
@@ -102,10 +105,12 @@ extern "C" Datum pgledger_verify_digest(PG_FUNCTION_ARGS) {
         malformed_digest("A digest is a JSON object.");
     }
     JsonbValue* format = digest_field(digest, "format");
-    if (format != nullptr &&
-        (format->type != jbvNumeric ||
-         std::strcmp(DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(format->val.numeric))),
-                     "1") != 0)) {
+    if (format == nullptr) {
+        malformed_digest("Key \"format\" is missing; ledger.digest() writes it.");
+    }
+    if (format->type != jbvNumeric ||
+        std::strcmp(DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(format->val.numeric))),
+                    "1") != 0) {
         malformed_digest("Key \"format\" must be 1, the only digest format this version knows.");
     }
     const std::uint64_t height = read_height(digest);
