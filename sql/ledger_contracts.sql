@@ -26,7 +26,9 @@ SELECT statement, outcome(statement) FROM (VALUES
     ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN CURRENT_DATE < ''2000-01-01'' THEN ''x'' END; END', '{"withdrawals": {"transaction": "f"}}')$$),
     ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE plpgsql AS ''BEGIN EXECUTE ''''SELECT 1''''; RETURN NULL; END''', '{"withdrawals": {"transaction": "f"}}')$$),
     ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE plpgsql AS ''BEGIN PERFORM nextval(''''ledger.table_id_seq''''); RETURN NULL; END''', '{"withdrawals": {"transaction": "f"}}')$$),
-    ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE internal AS ''timeofday''', '{"withdrawals": {"transaction": "f"}}')$$)
+    ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE internal AS ''timeofday''', '{"withdrawals": {"transaction": "f"}}')$$),
+    ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE plpgsql AS ''BEGIN IF '''' Now''''::timestamptz < ''''2000-01-01'''' THEN RETURN ''''x''''; END IF; RETURN NULL; END''', '{"withdrawals": {"transaction": "f"}}')$$),
+    ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ''SELECT CASE WHEN ''''today''''::date < ''''2000-01-01'''' THEN ''''x'''' END''', '{"withdrawals": {"transaction": "f"}}')$$)
 ) AS cases(statement);
 
 -- A contract with a row check and a transaction check.

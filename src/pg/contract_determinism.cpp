@@ -13,6 +13,7 @@ extern "C" {
 }
 
 #include <cstring>
+#include <initializer_list>
 
 #include "pg/catalog.hpp"
 
@@ -37,6 +38,23 @@ constexpr const char* kNodeDependentFunctions[] = {"now",
              errhint("Use ledger.now() for the transaction's ledger time; compute everything else from "
                      "the rows.")));
     pg_unreachable();
+}
+
+// names_the_clock: a date or time literal that means a different instant
+// on every day it is read ('now', 'today', ...), whatever type it is cast to.
+bool names_the_clock(const char* literal) {
+    // Date and time input skips surrounding spaces.
+    std::size_t start = std::strspn(literal, " \t\n\r");
+    std::size_t length = std::strlen(literal + start);
+    while (length > 0 && std::strchr(" \t\n\r", literal[start + length - 1]) != nullptr) {
+        --length;
+    }
+    for (const char* word : {"now", "today", "tomorrow", "yesterday"}) {
+        if (length == std::strlen(word) && pg_strncasecmp(literal + start, word, length) == 0) {
+            return true;
+        }
+    }
+    return false;
 }
 
 bool is_keyword_token(int token) {
@@ -100,6 +118,11 @@ void check_deterministic(const char* function_name, const char* body, Oid contra
                 refuse(function_name, "reads the clock");
             case EXECUTE:
                 refuse(function_name, "runs dynamic SQL (EXECUTE), which cannot be checked");
+            case SCONST:
+                if (names_the_clock(value.str)) {
+                    refuse(function_name, psprintf("reads the clock through the literal '%s'", value.str));
+                }
+                break;
             case '(':
                 if (name != nullptr) {
                     check_called_function(function_name, qualifier, name, contract_schema);
