@@ -28,7 +28,8 @@ SELECT statement, outcome(statement) FROM (VALUES
     ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE plpgsql AS ''BEGIN PERFORM nextval(''''ledger.table_id_seq''''); RETURN NULL; END''', '{"withdrawals": {"transaction": "f"}}')$$),
     ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE internal AS ''timeofday''', '{"withdrawals": {"transaction": "f"}}')$$),
     ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE plpgsql AS ''BEGIN IF '''' Now''''::timestamptz < ''''2000-01-01'''' THEN RETURN ''''x''''; END IF; RETURN NULL; END''', '{"withdrawals": {"transaction": "f"}}')$$),
-    ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ''SELECT CASE WHEN ''''today''''::date < ''''2000-01-01'''' THEN ''''x'''' END''', '{"withdrawals": {"transaction": "f"}}')$$)
+    ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ''SELECT CASE WHEN ''''today''''::date < ''''2000-01-01'''' THEN ''''x'''' END''', '{"withdrawals": {"transaction": "f"}}')$$),
+    ($$SELECT ledger.install_contract('c', 'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ''SELECT CASE WHEN age((ledger.now())::timestamp) > interval ''''1 day'''' THEN ''''x'''' END''', '{"withdrawals": {"transaction": "f"}}')$$)
 ) AS cases(statement);
 
 -- A contract with a row check and a transaction check.
@@ -178,7 +179,9 @@ SELECT ledger.install_contract('by_item', $source$
     CREATE FUNCTION accept(p public.prices) RETURNS text LANGUAGE sql AS $$ SELECT NULL::text $$;
 $source$, '{"public.prices": {"row": "accept", "lock": "item"}}') AS version;
 SELECT ledger.install_contract('by_time', $source$
-    CREATE FUNCTION accept(p public.prices) RETURNS text LANGUAGE sql AS $$ SELECT NULL::text $$;
+    -- age() of two instants is deterministic, unlike age() of one.
+    CREATE FUNCTION accept(p public.prices) RETURNS text LANGUAGE sql AS $$
+        SELECT CASE WHEN age(ledger.now()::timestamp, p.at::timestamp) < interval '-1000 years' THEN 'future' END $$;
 $source$, '{"public.prices": {"row": "accept", "lock": "at"}}') AS version;
 BEGIN;
 INSERT INTO prices VALUES (1.0, '2026-01-01 12:00+00');

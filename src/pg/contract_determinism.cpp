@@ -107,6 +107,11 @@ void check_deterministic(const char* function_name, const char* body, Oid contra
     const char* name = nullptr;
     const char* qualifier = nullptr;
     bool after_dot = false;
+    // Open parentheses that are calls of age(), with the commas met at their
+    // own depth: age() of one argument measures from today's date.
+    constexpr int kMaxDepth = 256;
+    int* age_commas = static_cast<int*>(palloc(sizeof(int) * kMaxDepth));  // -1: not age(
+    int depth = 0;
     for (int token = core_yylex(&value, &location, scanner); token != 0;
          token = core_yylex(&value, &location, scanner)) {
         switch (token) {
@@ -123,13 +128,34 @@ void check_deterministic(const char* function_name, const char* body, Oid contra
                     refuse(function_name, psprintf("reads the clock through the literal '%s'", value.str));
                 }
                 break;
-            case '(':
+            case '(': {
+                const bool age_call = name != nullptr && pg_strcasecmp(name, "age") == 0 &&
+                                      (qualifier == nullptr || std::strcmp(qualifier, "pg_catalog") == 0);
                 if (name != nullptr) {
                     check_called_function(function_name, qualifier, name, contract_schema);
                 }
+                if (depth < kMaxDepth) {
+                    age_commas[depth] = age_call ? 0 : -1;
+                }
+                ++depth;
                 name = qualifier = nullptr;
                 after_dot = false;
                 continue;
+            }
+            case ',':
+                if (depth > 0 && depth <= kMaxDepth && age_commas[depth - 1] >= 0) {
+                    ++age_commas[depth - 1];
+                }
+                break;
+            case ')':
+                if (depth > 0) {
+                    --depth;
+                    if (depth < kMaxDepth && age_commas[depth] == 0) {
+                        refuse(function_name,
+                               "calls age() with one argument, which measures from today's date");
+                    }
+                }
+                break;
             case '.':
                 after_dot = name != nullptr;
                 continue;
