@@ -3,6 +3,7 @@
 
 extern "C" {
 #include "postgres.h"
+#include "utils/builtins.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "commands/dbcommands.h"
@@ -51,10 +52,12 @@ extern "C" Datum pgledger_require_preload(PG_FUNCTION_ARGS) {
     }
     const char* database = get_database_name(MyDatabaseId);
     if (!pgledger::pg::is_sealed_database(database)) {
-        ereport(ERROR, (errcode(ERRCODE_LEDGER_NOT_SEALED_HERE),
-                        errmsg("no pgledger sealer runs for database \"%s\"", database),
-                        errhint("Add \"%s\" to ledger.databases in postgresql.conf and restart the server.",
-                                database)));
+        ereport(ERROR,
+                (errcode(ERRCODE_LEDGER_NOT_SEALED_HERE),
+                 errmsg("no pgledger sealer runs for database \"%s\"", database),
+                 errhint("List it in ledger.databases in postgresql.conf (ledger.databases = '%s') and "
+                         "restart the server.",
+                         quote_identifier(database))));
     }
     PG_RETURN_VOID();
 }

@@ -35,6 +35,15 @@ grep -q '^ERROR:  LG003: ' <<< "$out" || fail "in an unlisted database, expected
 [ "$(sql "SELECT count(*) FROM pg_extension WHERE extname = 'pgledger'" -d unlisted)" = 0 ] ||
     fail "the refused CREATE EXTENSION left the extension installed in database unlisted"
 
+# A database name with capitals must be listed quoted, as the hint spells it: unquoted,
+# ledger.databases folds names to lower case.
+cluster_psql -d postgres -c 'CREATE DATABASE "Shop"' > /dev/null
+out=$(create_extension Shop)
+grep -qF "ledger.databases = '\"Shop\"'" <<< "$out" || fail "the hint does not spell the quoted name: $out"
+cluster_stop
+restart_cluster "ledger.databases = 'ledgertest, \"Shop\"'"
+cluster_psql -d Shop -c "CREATE EXTENSION pgledger" > /dev/null || fail "CREATE EXTENSION failed in \"Shop\" once listed as the hint says"
+
 # Control: the same statement succeeds in a listed database, so the refusals above are
 # about preload and ledger.databases, not about something else being broken.
 cluster_psql -c "CREATE EXTENSION pgledger" > /dev/null || fail "CREATE EXTENSION failed in the listed database ledgertest"
