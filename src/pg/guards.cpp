@@ -501,9 +501,16 @@ void check_contract_utility(Node* parsetree) {
     }
 }
 
+// running_own_script: pgledger's own install or upgrade script is running,
+// which builds what the guards protect. Another extension's script is not
+// exempt: an event trigger can run any statement inside it.
+bool running_own_script() {
+    return creating_extension && CurrentExtensionObject == get_extension_oid(kExtension, true);
+}
+
 void check_utility(Node* parsetree) {
-    if (creating_extension) {
-        return;  // the extension's own install and upgrade scripts
+    if (running_own_script()) {
+        return;
     }
     check_contract_utility(parsetree);
     switch (nodeTag(parsetree)) {
@@ -661,7 +668,7 @@ void guard_object_access(ObjectAccessType access, Oid class_id, Oid object_id, i
     if (previous_object_access != nullptr) {
         previous_object_access(access, class_id, object_id, sub_id, argument);
     }
-    if (access != OAT_DROP || creating_extension) {
+    if (access != OAT_DROP || running_own_script()) {
         return;
     }
     if (class_id == RelationRelationId) {
