@@ -171,6 +171,12 @@ CREATE FUNCTION ledger.sign_transaction(participant text, signature bytea) RETUR
 COMMENT ON FUNCTION ledger.sign_transaction(text, bytea) IS
     'Attaches the participant''s signature of ledger.transaction_digest() to the current transaction; checked now and again at commit.';
 
+CREATE FUNCTION ledger.require_signers_for_session(participants text) RETURNS void
+    LANGUAGE c STRICT SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pgledger_require_signers_for_session';
+COMMENT ON FUNCTION ledger.require_signers_for_session(text) IS
+    'Every later commit of this session that appends ledger rows must carry these participants'' signatures; unlike ledger.required_signers, nothing takes it back before the session ends.';
+
 CREATE FUNCTION ledger._recorded_transaction_digest(transaction_id bigint, participant text) RETURNS bytea
     LANGUAGE c STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'pgledger_recorded_transaction_digest';

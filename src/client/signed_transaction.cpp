@@ -80,13 +80,14 @@ void submit_signature(PGconn* connection, const std::string& participant,
 
 // With the participant required for the whole session, the server refuses
 // every commit that lacks its signature: a COMMIT inside the SQL file then
-// fails instead of committing rows unsigned.
+// fails instead of committing rows unsigned, also after the file reset
+// ledger.required_signers.
 void require_signature(PGconn* connection, const std::string& participant) {
     const char* values[] = {participant.c_str()};
     checked(connection,
-            PQexecParams(connection, "SELECT set_config('ledger.required_signers', $1, false)", 1, nullptr,
-                         values, nullptr, nullptr, kTextFormat),
-            "SET ledger.required_signers");
+            PQexecParams(connection, "SELECT ledger.require_signers_for_session($1)", 1, nullptr, values,
+                         nullptr, nullptr, kTextFormat),
+            "ledger.require_signers_for_session");
 }
 
 // A COMMIT of a transaction that failed is answered with the tag ROLLBACK

@@ -246,26 +246,56 @@ bool carries_signature(std::uint64_t transaction_id, const char* participant) {
 }
 
 // signatures_table: signatures_table_id(), looked up once per commit.
+namespace {
+
+// Participants required for the rest of the session by
+// ledger.require_signers_for_session(): unlike the setting, no statement can
+// take them back, so a SQL file run between the requirement and the signing
+// cannot commit unsigned rows by resetting it first.
+List* session_signers = NIL;
+
+List* participant_list(const char* list, const char* source) {
+    List* names = nullptr;
+    if (!SplitGUCList(pstrdup(list), ',', &names)) {
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s is malformed", source),
+                        errhint("Give a comma-separated list of participant names.")));
+    }
+    return names;
+}
+
+bool lists_participant(List* names, const char* participant) {
+    ListCell* cell = nullptr;
+    foreach (cell, names) {
+        if (std::strcmp(static_cast<const char*>(lfirst(cell)), participant) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
 void require_signers(const core::PendingTransaction& transaction, std::uint64_t signatures_table) {
-    if (required_signers == nullptr || required_signers[0] == '\0') {
+    const bool by_setting = required_signers != nullptr && required_signers[0] != '\0';
+    if (!by_setting && session_signers == NIL) {
         return;
     }
-    List* names = nullptr;
-    if (!SplitGUCList(pstrdup(required_signers), ',', &names)) {
-        ereport(ERROR,
-                (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("ledger.required_signers is malformed"),
-                 errhint("Give a comma-separated list of participant names.")));
-    }
+    List* names = by_setting ? participant_list(required_signers, "ledger.required_signers") : NIL;
+    names = list_concat_copy(names, session_signers);
     const int nest_level = pin_internal_search_path();
     ListCell* cell = nullptr;
     foreach (cell, names) {
         const char* participant = static_cast<const char*>(lfirst(cell));
         if (signatures_table == 0 || !carries_signature(transaction.txn_id(), participant)) {
-            ereport(ERROR, (errcode(ERRCODE_LEDGER_SIGNATURE_REQUIRED),
-                            errmsg("this transaction must be signed by participant \"%s\"", participant),
-                            errdetail("ledger.required_signers is \"%s\".", required_signers),
-                            errhint("Call ledger.sign_transaction() as the transaction's last step, before "
-                                    "COMMIT.")));
+            const bool by_session = lists_participant(session_signers, participant);
+            ereport(ERROR,
+                    (errcode(ERRCODE_LEDGER_SIGNATURE_REQUIRED),
+                     errmsg("this transaction must be signed by participant \"%s\"", participant),
+                     !by_session ? errdetail("ledger.required_signers is \"%s\".", required_signers)
+                                 : errdetail("ledger.require_signers_for_session() required it for this "
+                                             "session."),
+                     errhint("Call ledger.sign_transaction() as the transaction's last step, before "
+                             "COMMIT.")));
         }
     }
     unpin_internal_search_path(nest_level);
@@ -336,6 +366,21 @@ PG_FUNCTION_INFO_V1(pgledger_key_digest);
 PG_FUNCTION_INFO_V1(pgledger_transaction_digest);
 PG_FUNCTION_INFO_V1(pgledger_recorded_transaction_digest);
 PG_FUNCTION_INFO_V1(pgledger_sign_transaction);
+PG_FUNCTION_INFO_V1(pgledger_require_signers_for_session);
+}
+
+extern "C" Datum pgledger_require_signers_for_session(PG_FUNCTION_ARGS) {
+    List* names = participant_list(text_to_cstring(PG_GETARG_TEXT_PP(0)), "the list of participants");
+    MemoryContext caller = MemoryContextSwitchTo(TopMemoryContext);
+    ListCell* cell = nullptr;
+    foreach (cell, names) {
+        const char* participant = static_cast<const char*>(lfirst(cell));
+        if (!lists_participant(session_signers, participant)) {
+            session_signers = lappend(session_signers, pstrdup(participant));
+        }
+    }
+    MemoryContextSwitchTo(caller);
+    PG_RETURN_VOID();
 }
 
 extern "C" Datum pgledger_ed25519_verify(PG_FUNCTION_ARGS) {

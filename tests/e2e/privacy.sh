@@ -130,7 +130,7 @@ sql "ANALYZE apps.trade" > /dev/null
 # is exercised below or in signatures.sh); everything else is the owner's and auditors'.
 [ "$(as acme_app "SELECT string_agg(p.proname, ',' ORDER BY p.proname) FROM pg_proc p
                   WHERE p.pronamespace = 'ledger'::regnamespace AND has_function_privilege(p.oid, 'EXECUTE')")" = \
-  "_identity_ready,_ledger_schema_ready,commitment,current_participants,current_transaction_id,declare_private,ed25519_verify,erase_private,key_digest,now,participants,restrict_visibility,reveal,sign_transaction,signed_by,transaction_digest" ] ||
+  "_identity_ready,_ledger_schema_ready,commitment,current_participants,current_transaction_id,declare_private,ed25519_verify,erase_private,key_digest,now,participants,require_signers_for_session,restrict_visibility,reveal,sign_transaction,signed_by,transaction_digest" ] ||
     fail "a participant may call other ledger functions than the reviewed ones"
 [ "$(as acme_app "SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_class c
                   WHERE c.relnamespace = 'ledger'::regnamespace AND has_table_privilege(c.oid, 'SELECT')")" = \

@@ -64,4 +64,15 @@ grep -q 'must be signed by participant "acme"' "$WORK/err" ||
     fail "the file's COMMIT was not refused for lack of a signature: $(cat "$WORK/err")"
 [ "$(sql "SELECT count(*) FROM orders WHERE id = 5")" = 0 ] || fail "a file's own COMMIT committed an unsigned row"
 
+# Nor can the file take the requirement back before committing.
+echo "RESET ledger.required_signers; SET ledger.required_signers = ''; INSERT INTO orders VALUES (6, 'reset'); COMMIT;" \
+    > "$WORK/resets.sql"
+if "$sign_tool" run --key "$WORK/acme.pem" --participant acme --dbname "$conninfo" "$WORK/resets.sql" \
+    > /dev/null 2> "$WORK/err"; then
+    fail "run accepted a file that resets the requirement and commits"
+fi
+grep -q 'must be signed by participant "acme"' "$WORK/err" ||
+    fail "the file's COMMIT after resetting the requirement was not refused: $(cat "$WORK/err")"
+[ "$(sql "SELECT count(*) FROM orders WHERE id = 6")" = 0 ] || fail "a file that reset the requirement committed an unsigned row"
+
 pass
