@@ -318,6 +318,20 @@ void check_alter_table_links(const AlterTableStmt* statement) {
     }
 }
 
+bool type_contains(Oid type, Oid wanted);
+
+// fields_contain: a non-dropped column (or field) of descriptor has a type
+// that contains wanted.
+bool fields_contain(TupleDesc descriptor, Oid wanted) {
+    for (int i = 0; i < descriptor->natts; ++i) {
+        const Form_pg_attribute field = TupleDescAttr(descriptor, i);
+        if (!field->attisdropped && type_contains(field->atttypid, wanted)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 // type_contains: values of type render, at some depth, through wanted: it is
 // wanted, a domain, array, range or multirange over it, or a composite with
 // a field that contains it.
@@ -335,12 +349,7 @@ bool type_contains(Oid type, Oid wanted) {
             return type_contains(get_multirange_range(type), wanted);
         case TYPTYPE_COMPOSITE: {
             Relation fields = relation_open(get_typ_typrelid(type), AccessShareLock);
-            const TupleDesc descriptor = RelationGetDescr(fields);
-            bool contains = false;
-            for (int i = 0; i < descriptor->natts && !contains; ++i) {
-                const Form_pg_attribute field = TupleDescAttr(descriptor, i);
-                contains = !field->attisdropped && type_contains(field->atttypid, wanted);
-            }
+            const bool contains = fields_contain(RelationGetDescr(fields), wanted);
             relation_close(fields, AccessShareLock);
             return contains;
         }
@@ -373,12 +382,7 @@ Oid ledger_table_holding(Oid type) {
         if (table == nullptr) {
             continue;
         }
-        const TupleDesc descriptor = RelationGetDescr(table);
-        bool holds = false;
-        for (int column = 0; column < descriptor->natts && !holds; ++column) {
-            const Form_pg_attribute attribute = TupleDescAttr(descriptor, column);
-            holds = !attribute->attisdropped && type_contains(attribute->atttypid, type);
-        }
+        const bool holds = fields_contain(RelationGetDescr(table), type);
         relation_close(table, AccessShareLock);
         if (holds) {
             return tables[i];

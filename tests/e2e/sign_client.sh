@@ -54,25 +54,26 @@ fi
 grep -q 'does not verify' "$WORK/err" || fail "run did not report the server's refusal: $(cat "$WORK/err")"
 [ "$(sql "SELECT count(*) FROM orders WHERE id = 4")" = 0 ] || fail "the refused transaction's row was committed"
 
+# refuse_unsigned_commit FILE ID WHAT: run executes FILE, which inserts row ID and commits it
+# by itself; the commit must be refused for lack of acme's signature, leaving no row ID.
+refuse_unsigned_commit() {
+    if "$sign_tool" run --key "$WORK/acme.pem" --participant acme --dbname "$conninfo" "$1" \
+        > /dev/null 2> "$WORK/err"; then
+        fail "run accepted a file that $3"
+    fi
+    grep -q 'must be signed by participant "acme"' "$WORK/err" ||
+        fail "the COMMIT of a file that $3 was not refused for lack of a signature: $(cat "$WORK/err")"
+    [ "$(sql "SELECT count(*) FROM orders WHERE id = $2")" = 0 ] ||
+        fail "a file that $3 committed an unsigned row"
+}
+
 # A file that ends the transaction itself would commit unsigned rows: refused before signing.
 echo "INSERT INTO orders VALUES (5, 'sneaky'); COMMIT;" > "$WORK/commits.sql"
-if "$sign_tool" run --key "$WORK/acme.pem" --participant acme --dbname "$conninfo" "$WORK/commits.sql" \
-    > /dev/null 2> "$WORK/err"; then
-    fail "run accepted a file that commits by itself"
-fi
-grep -q 'must be signed by participant "acme"' "$WORK/err" ||
-    fail "the file's COMMIT was not refused for lack of a signature: $(cat "$WORK/err")"
-[ "$(sql "SELECT count(*) FROM orders WHERE id = 5")" = 0 ] || fail "a file's own COMMIT committed an unsigned row"
+refuse_unsigned_commit "$WORK/commits.sql" 5 "commits by itself"
 
 # Nor can the file take the requirement back before committing.
 echo "RESET ledger.required_signers; SET ledger.required_signers = ''; INSERT INTO orders VALUES (6, 'reset'); COMMIT;" \
     > "$WORK/resets.sql"
-if "$sign_tool" run --key "$WORK/acme.pem" --participant acme --dbname "$conninfo" "$WORK/resets.sql" \
-    > /dev/null 2> "$WORK/err"; then
-    fail "run accepted a file that resets the requirement and commits"
-fi
-grep -q 'must be signed by participant "acme"' "$WORK/err" ||
-    fail "the file's COMMIT after resetting the requirement was not refused: $(cat "$WORK/err")"
-[ "$(sql "SELECT count(*) FROM orders WHERE id = 6")" = 0 ] || fail "a file that reset the requirement committed an unsigned row"
+refuse_unsigned_commit "$WORK/resets.sql" 6 "resets the requirement and commits"
 
 pass
