@@ -18,9 +18,11 @@ CREATE DOMAIN moods AS mood[];
 CREATE TYPE spare_mood AS ENUM ('bored');
 CREATE TYPE pair AS (n int, label text);
 CREATE TABLE source_row (a int);
-CREATE TABLE feelings (id int, felt moods, pairs pair[], source source_row);
+CREATE SCHEMA elsewhere;
+CREATE EXTENSION citext;
+CREATE TABLE feelings (id int, felt moods, pairs pair[], source source_row, tag citext);
 SELECT ledger.create_ledger_table('feelings');
-INSERT INTO feelings VALUES (1, '{calm,tense}', ARRAY[ROW(1, 'one')::pair], ROW(7));
+INSERT INTO feelings VALUES (1, '{calm,tense}', ARRAY[ROW(1, 'one')::pair], ROW(7), 'Calm');
 -- Cascaded drops would list every object they would have dropped.
 SET client_min_messages = warning;
 
@@ -72,6 +74,14 @@ SELECT statement, outcome(statement) FROM (VALUES
     ('ALTER TYPE pair ADD ATTRIBUTE extra int'),
     ('ALTER TYPE pair DROP ATTRIBUTE label'),
     ('ALTER TABLE source_row ADD COLUMN b int'),
+    ('ALTER DOMAIN moods RENAME TO humours'),
+    ('ALTER DOMAIN moods SET SCHEMA elsewhere'),
+    ('ALTER TYPE pair RENAME TO couple'),
+    ('ALTER TYPE pair SET SCHEMA elsewhere'),
+    ('ALTER TABLE source_row RENAME TO origin'),
+    ('ALTER TABLE source_row SET SCHEMA elsewhere'),
+    ('ALTER SCHEMA public RENAME TO main'),
+    ('ALTER EXTENSION citext SET SCHEMA elsewhere'),
     ('DROP SCHEMA public CASCADE'),
     ('UPDATE ledger.blocks SET height = height'),
     ('DELETE FROM ledger.transactions'),
@@ -108,7 +118,10 @@ SELECT statement, outcome(statement) FROM (VALUES
     ('SET session_replication_role = replica'),
     ('INSERT INTO accounts (id, owner) VALUES (10, ''in replica mode'')'),
     ('RESET session_replication_role'),
-    ('DROP TABLE transfers')
+    ('DROP TABLE transfers'),
+    ('ALTER TYPE mood RENAME TO temper'),
+    ('ALTER TYPE spare_mood SET SCHEMA elsewhere'),
+    ('ALTER SCHEMA elsewhere RENAME TO somewhere')
 ) AS cases(statement);
 
 -- Only pgledger's own install script is exempt from the guards: an event

@@ -90,7 +90,7 @@ GRANT INSERT, SELECT ON payments TO regress_clerk;
 SET ROLE regress_clerk;
 INSERT INTO payments (id, payer, amount) VALUES (70, 'by clerk', 1);
 SELECT count(*) FROM ledger.transactions;
-INSERT INTO ledger.transactions VALUES (999, 1, 0, '\x00', '\x', 'regress_clerk', NULL);
+INSERT INTO ledger.transactions VALUES (999, 1, 0, '\x00', 0, '\x00', '\x', 'regress_clerk', '{}', NULL);
 SELECT ledger.verify();
 RESET ROLE;
 SELECT DISTINCT committed_by FROM ledger.transactions WHERE block_height IS NULL;

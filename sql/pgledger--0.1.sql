@@ -37,6 +37,8 @@ CREATE TABLE ledger.transactions (
     table_id bigint NOT NULL,
     row_count integer NOT NULL,
     rows_root bytea NOT NULL,
+    column_count integer NOT NULL,
+    columns_hash bytea NOT NULL,
     row_index bytea NOT NULL,
     committed_by name NOT NULL,
     contract_ids bigint[] NOT NULL DEFAULT '{}',
@@ -54,6 +56,8 @@ ALTER TABLE ledger.transactions ALTER COLUMN row_index SET STORAGE EXTERNAL;
 ALTER TABLE ledger.transactions SET (toast_tuple_target = 8160, fillfactor = 50);
 COMMENT ON TABLE ledger.transactions IS
     'One entry per committed transaction and ledger table: the rows root of the rows it appended, their index, and the block that sealed them.';
+COMMENT ON COLUMN ledger.transactions.columns_hash IS
+    'Hash of the names and types of the table''s first column_count columns, as they were when the transaction committed.';
 COMMENT ON COLUMN ledger.transactions.row_index IS
     'Which rows the transaction appended (runs of row numbers) and the first 8 bytes of each row hash, to name a changed row.';
 

@@ -88,15 +88,32 @@ Digest RowHasher::finish() {
     return hasher_.finish();
 }
 
+Digest columns_hash(const std::vector<DeclaredColumn>& columns, std::size_t count) {
+    if (count > columns.size()) {
+        throw std::out_of_range("columns_hash of more columns than are declared");
+    }
+    std::vector<std::uint8_t> bytes{kColumnsPrefix, kEncodingVersion};
+    append_u32(bytes, checked_length(count));
+    for (std::size_t i = 0; i < count; ++i) {
+        for (const std::string* field : {&columns[i].name, &columns[i].type_schema, &columns[i].type_name}) {
+            append_u32(bytes, checked_length(field->size()));
+            bytes.insert(bytes.end(), field->begin(), field->end());
+        }
+    }
+    return sha256(bytes.data(), bytes.size());
+}
+
 Digest entry_hash(const EntryFields& entry) {
     std::vector<std::uint8_t> bytes;
-    bytes.reserve(64 + entry.committed_by.size());
+    bytes.reserve(112 + entry.committed_by.size());
     bytes.push_back(kEntryPrefix);
-    bytes.push_back(kEncodingVersion);
+    bytes.push_back(kEntryEncodingVersion);
     append_u64(bytes, entry.txn_id);
     append_u64(bytes, entry.table_id);
     append_u32(bytes, entry.row_count);
     bytes.insert(bytes.end(), entry.rows_root.begin(), entry.rows_root.end());
+    append_u32(bytes, entry.column_count);
+    bytes.insert(bytes.end(), entry.columns_hash.begin(), entry.columns_hash.end());
     append_u32(bytes, checked_length(entry.committed_by.size()));
     bytes.insert(bytes.end(), entry.committed_by.begin(), entry.committed_by.end());
     // Present only when contracts checked the transaction, so entries of

@@ -18,11 +18,17 @@ inline constexpr std::uint8_t kEntryPrefix = 0x02;
 inline constexpr std::uint8_t kBlockPrefix = 0x03;
 inline constexpr std::uint8_t kContractPrefix = 0x04;
 inline constexpr std::uint8_t kCommitmentPrefix = 0x05;
+inline constexpr std::uint8_t kColumnsPrefix = 0x07;
 inline constexpr std::uint8_t kEncodingVersion = 1;
 // Rows are at version 2: their column framing is 5 bytes shorter than
 // version 1's (u16 ordinal, u8 name length), which for a typical row of a
 // few short columns saves one of its three or four SHA-256 blocks.
 inline constexpr std::uint8_t kRowEncodingVersion = 2;
+// Entries are at version 2: they bind the names and types of the table's
+// columns, which version 1 left to the catalog, so that a type changed in
+// the catalog (bigint read as money, text as json) cannot reinterpret
+// sealed values unnoticed.
+inline constexpr std::uint8_t kEntryEncodingVersion = 2;
 
 // How a column value was turned into bytes; part of the hashed encoding so
 // that a change of representation can never alias another one.
@@ -108,11 +114,26 @@ Digest contract_source_hash(const ContractSource& contract);
 // sorted by name; SHA-256("") when no contract is installed.
 Digest contracts_hash(const std::vector<ContractVersion>& in_force);
 
+// DeclaredColumn is a non-dropped column of a ledger table as the catalog
+// declares it, in UTF-8: its name, and its type by schema and name.
+struct DeclaredColumn {
+    std::string name;
+    std::string type_schema;
+    std::string type_name;
+};
+
+// columns_hash binds the names and types of a table's first count declared
+// columns: the columns its rows had when a transaction committed. Columns
+// are only ever appended, so later entries bind a longer prefix.
+Digest columns_hash(const std::vector<DeclaredColumn>& columns, std::size_t count);
+
 struct EntryFields {
     std::uint64_t txn_id = 0;
     std::uint64_t table_id = 0;
     std::uint32_t row_count = 0;
     Digest rows_root{};
+    std::uint32_t column_count = 0;  // the table's declared columns when it committed
+    Digest columns_hash{};           // columns_hash of those columns
     std::string committed_by;
     std::vector<ContractVersion> contracts;  // the versions that checked it, sorted by name
 };

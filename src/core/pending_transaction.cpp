@@ -29,12 +29,14 @@ PendingTableRows& PendingTransaction::table(std::uint64_t table_id) {
     }
     auto& added = tables_.back();
     added.table_id = table_id;
+    added.relation_id = 0;
     return added;
 }
 
-void PendingTransaction::add_row(std::uint64_t table_id, std::uint32_t seq, const Digest& hash,
-                                 std::uint32_t subtransaction, RowState state) {
+void PendingTransaction::add_row(std::uint64_t table_id, std::uint32_t relation_id, std::uint32_t seq,
+                                 const Digest& hash, std::uint32_t subtransaction, RowState state) {
     PendingTableRows& target = table(table_id);
+    target.relation_id = relation_id;
     if (target.rows.empty() || target.rows.back().seq < seq) {
         target.rows.push_back(SealedRowHash{seq, hash});
         target.subtransactions.push_back(subtransaction);

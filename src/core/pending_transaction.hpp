@@ -23,6 +23,7 @@ struct SealedRowHash {
 
 struct PendingTableRows {
     std::uint64_t table_id;
+    std::uint32_t relation_id;                   // the table's oid, to read its columns at commit
     std::vector<SealedRowHash> rows;             // ascending seq
     std::vector<std::uint32_t> subtransactions;  // parallel to rows
     std::vector<bool> stored;                    // parallel to rows: stored, or speculative and confirmed
@@ -37,8 +38,8 @@ class PendingTransaction {
 
     // next_seq numbers the rows of the transaction across all its tables.
     std::uint32_t next_seq();
-    void add_row(std::uint64_t table_id, std::uint32_t seq, const Digest& hash, std::uint32_t subtransaction,
-                 RowState state);
+    void add_row(std::uint64_t table_id, std::uint32_t relation_id, std::uint32_t seq, const Digest& hash,
+                 std::uint32_t subtransaction, RowState state);
     // note_contract records that a contract version checked the rows of a table.
     void note_contract(std::uint64_t table_id, std::uint64_t contract_id);
     // note_lock records a contract lock the transaction took, so that its

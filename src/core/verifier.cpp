@@ -95,6 +95,49 @@ void Verifier::add_row(std::uint64_t table_id, std::optional<std::uint64_t> txn_
     }
 }
 
+Digest Verifier::check_columns(EntryState& entry) {
+    const EntryFields& fields = entry.stored.fields;
+    const auto declared = declared_columns_.find(fields.table_id);
+    if (declared == declared_columns_.end()) {
+        return fields.columns_hash;
+    }
+    const bool prefix_exists = fields.column_count <= declared->second.size();
+    const Digest now = prefix_exists ? columns_hash(declared->second, fields.column_count) : Digest{};
+    if (!prefix_exists || now != fields.columns_hash) {
+        entry.has_problem = true;
+        ChangedColumns& group = changed_columns_[{fields.table_id, fields.column_count}];
+        if (group.transactions++ == 0) {
+            group.first = "transaction " + std::to_string(fields.txn_id) +
+                          (entry.stored.block_height ? " " + block_text(entry) : ", not yet sealed");
+        }
+    }
+    return prefix_exists ? now : fields.columns_hash;
+}
+
+void Verifier::report_changed_columns() {
+    for (const auto& [key, group] : changed_columns_) {
+        const auto& [table_id, count] = key;
+        const auto& declared = declared_columns_[table_id];
+        std::string now;
+        for (std::size_t i = 0; i < declared.size() && i < count; ++i) {
+            now += (i == 0 ? "" : ", ") + declared[i].name + " " + declared[i].type_schema + "." +
+                   declared[i].type_name;
+        }
+        const std::string shape =
+            count > declared.size()
+                ? "its first " + std::to_string(count) + " columns, but the table now has only " +
+                      std::to_string(declared.size()) + " (" + now + ")"
+                : "its first " + std::to_string(count) + " columns with other names or types than the " +
+                      "catalog now declares (" + now + ")";
+        problems_.push_back(Problem{
+            table_id, std::to_string(group.transactions) + " transaction" +
+                          (group.transactions == 1 ? "" : "s") + " (the first: " + group.first +
+                          ") recorded " + shape +
+                          ": the table's columns or the ledger's record of them were changed behind the "
+                          "ledger, and sealed values may now be read as other types"});
+    }
+}
+
 Verifier::EntryDigests Verifier::entry_digests_for_block(EntryState& entry) {
     const auto& stored = entry.stored;
     const std::uint64_t table_id = stored.fields.table_id;
@@ -137,6 +180,7 @@ Verifier::EntryDigests Verifier::entry_digests_for_block(EntryState& entry) {
     EntryFields as_rows_say = stored.fields;
     as_rows_say.row_count = static_cast<std::uint32_t>(present.size());
     as_rows_say.rows_root = present_root;
+    as_rows_say.columns_hash = check_columns(entry);
     return EntryDigests{entry_hash(stored.fields), entry_hash(as_rows_say)};
 }
 
@@ -214,6 +258,7 @@ void Verifier::finish() {
         problems_.push_back(Problem{std::nullopt, "the chain has no blocks, yet transactions are recorded"});
     }
     check_entries_and_blocks();
+    report_changed_columns();
     report_unregistered_tables();
 }
 

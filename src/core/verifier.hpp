@@ -61,6 +61,12 @@ class Verifier {
     void add_row(std::uint64_t table_id, std::optional<std::uint64_t> txn_id,
                  std::optional<std::uint32_t> seq, const Digest& recomputed_hash, RowLocation location);
 
+    // add_declared_columns gives a table's columns as the catalog declares
+    // them now; each of its entries must have recorded a prefix of them.
+    void add_declared_columns(std::uint64_t table_id, std::vector<DeclaredColumn> columns) {
+        declared_columns_[table_id] = std::move(columns);
+    }
+
     // add_table_problem reports what the caller found about a table itself.
     void add_table_problem(std::uint64_t table_id, std::string text) {
         problems_.push_back(Problem{table_id, std::move(text)});
@@ -97,6 +103,10 @@ class Verifier {
         Digest as_rows_say;
     };
     EntryDigests entry_digests_for_block(EntryState& entry);
+    // check_columns compares the columns an entry recorded with those the
+    // table declares now, and answers the columns hash the latter give.
+    Digest check_columns(EntryState& entry);
+    void report_changed_columns();
     void check_entries_and_blocks();
     void report_unregistered_tables();
 
@@ -114,6 +124,14 @@ class Verifier {
     };
     std::unordered_map<std::pair<std::uint64_t, std::uint64_t>, std::size_t, EntryKeyHash> entry_index_;
     std::unordered_map<std::uint64_t, TableSummary> summaries_;
+    std::unordered_map<std::uint64_t, std::vector<DeclaredColumn>> declared_columns_;
+    // Per table and recorded column count: the transactions whose recorded
+    // columns differ from the declared ones, reported once per group.
+    struct ChangedColumns {
+        std::uint64_t transactions = 0;
+        std::string first;  // the first such transaction, named with its block
+    };
+    std::map<std::pair<std::uint64_t, std::uint32_t>, ChangedColumns> changed_columns_;
     std::vector<Problem> problems_;
 };
 

@@ -175,7 +175,7 @@ void seal_existing_rows(Oid relid, std::uint64_t table_id, const char* qualified
         std::sort(rows->rows.begin(), rows->rows.end(),
                   [](const core::SealedRowHash& a, const core::SealedRowHash& b) { return a.seq < b.seq; });
     });
-    record_entry(static_cast<std::uint64_t>(txn_id), table_id, rows->rows.data(), rows->rows.size(),
+    record_entry(static_cast<std::uint64_t>(txn_id), codec, rows->rows.data(), rows->rows.size(),
                  GetUserNameFromId(GetUserId(), false), nullptr, 0);
 }
 

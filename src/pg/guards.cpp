@@ -46,6 +46,7 @@ extern "C" {
 #include "pg/errors.hpp"
 #include "pg/explain_guard.hpp"
 #include "pg/transaction_log.hpp"
+#include "pg/type_guards.hpp"
 
 namespace pgledger::pg {
 
@@ -318,126 +319,6 @@ void check_alter_table_links(const AlterTableStmt* statement) {
     }
 }
 
-bool type_contains(Oid type, Oid wanted);
-
-// fields_contain: a non-dropped column (or field) of descriptor has a type
-// that contains wanted.
-bool fields_contain(TupleDesc descriptor, Oid wanted) {
-    for (int i = 0; i < descriptor->natts; ++i) {
-        const Form_pg_attribute field = TupleDescAttr(descriptor, i);
-        if (!field->attisdropped && type_contains(field->atttypid, wanted)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-// type_contains: values of type render, at some depth, through wanted: it is
-// wanted, a domain, array, range or multirange over it, or a composite with
-// a field that contains it.
-bool type_contains(Oid type, Oid wanted) {
-    check_stack_depth();
-    if (type == wanted) {
-        return true;
-    }
-    switch (get_typtype(type)) {
-        case TYPTYPE_DOMAIN:
-            return type_contains(getBaseType(type), wanted);
-        case TYPTYPE_RANGE:
-            return type_contains(get_range_subtype(type), wanted);
-        case TYPTYPE_MULTIRANGE:
-            return type_contains(get_multirange_range(type), wanted);
-        case TYPTYPE_COMPOSITE: {
-            Relation fields = relation_open(get_typ_typrelid(type), AccessShareLock);
-            const bool contains = fields_contain(RelationGetDescr(fields), wanted);
-            relation_close(fields, AccessShareLock);
-            return contains;
-        }
-        default: {
-            const Oid element = get_element_type(type);
-            return OidIsValid(element) && type_contains(element, wanted);
-        }
-    }
-}
-
-// ledger_table_holding: a ledger table with a column whose values render
-// through type, or InvalidOid.
-Oid ledger_table_holding(Oid type) {
-    const int nest_level = pin_internal_search_path();
-    SPI_connect();
-    if (SPI_execute("SELECT relation::oid FROM ledger.tables", true, 0) != SPI_OK_SELECT) {
-        elog(ERROR, "pgledger could not read ledger.tables");
-    }
-    const uint64 count = SPI_processed;
-    Oid* tables = static_cast<Oid*>(SPI_palloc(sizeof(Oid) * (count + 1)));
-    for (uint64 i = 0; i < count; ++i) {
-        bool is_null = true;
-        tables[i] =
-            DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null));
-    }
-    SPI_finish();
-    unpin_internal_search_path(nest_level);
-    for (uint64 i = 0; i < count; ++i) {
-        Relation table = try_relation_open(tables[i], AccessShareLock);
-        if (table == nullptr) {
-            continue;
-        }
-        const bool holds = fields_contain(RelationGetDescr(table), type);
-        relation_close(table, AccessShareLock);
-        if (holds) {
-            return tables[i];
-        }
-    }
-    return InvalidOid;
-}
-
-// check_enum_rename: an enum value is hashed as its label, so renaming a
-// label would make every sealed row holding it fail verification.
-void check_enum_rename(const AlterEnumStmt* statement) {
-    if (statement->oldVal == nullptr || !OidIsValid(ledger_namespace())) {
-        return;  // ADD VALUE leaves existing values as they render
-    }
-    const Oid type = LookupTypeNameOid(nullptr, makeTypeNameFromNameList(statement->typeName), true);
-    if (!OidIsValid(type)) {
-        return;
-    }
-    const Oid table = ledger_table_holding(type);
-    if (OidIsValid(table)) {
-        ereport(ERROR, (errcode(ERRCODE_LEDGER_APPEND_ONLY),
-                        errmsg("renaming a label of type %s is not allowed", format_type_be(type)),
-                        errdetail("Ledger table \"%s\" holds values of it, which are hashed as their labels.",
-                                  get_rel_name(table)),
-                        errhint("Add the new label with ALTER TYPE ... ADD VALUE instead.")));
-    }
-}
-
-// check_row_type_change: a composite value renders every field, so adding,
-// dropping or retyping a field of a row type that ledger rows hold (ALTER
-// TYPE ... ATTRIBUTE, or ALTER TABLE of the table whose row type it is) would
-// make every sealed row holding such a value fail verification.
-void check_row_type_change(Oid relid, const AlterTableStmt* statement) {
-    bool changes_fields = false;
-    ListCell* cell = nullptr;
-    foreach (cell, statement->cmds) {
-        const auto subtype = static_cast<AlterTableCmd*>(lfirst(cell))->subtype;
-        changes_fields = changes_fields || subtype == AT_AddColumn || subtype == AT_DropColumn ||
-                         subtype == AT_AlterColumnType;
-    }
-    const Oid row_type = changes_fields ? get_rel_type_id(relid) : InvalidOid;
-    if (!OidIsValid(row_type) || !OidIsValid(ledger_namespace())) {
-        return;
-    }
-    const Oid table = ledger_table_holding(row_type);
-    if (OidIsValid(table)) {
-        ereport(ERROR,
-                (errcode(ERRCODE_LEDGER_APPEND_ONLY),
-                 errmsg("the fields of type %s cannot change", format_type_be(row_type)),
-                 errdetail("Ledger table \"%s\" holds values of it, which are hashed with every field.",
-                           get_rel_name(table)),
-                 errhint("Create a new type for new rows instead.")));
-    }
-}
-
 void check_create_trigger(Oid relid, const CreateTrigStmt* statement) {
     if (statement->replace && is_ledger_trigger_name(statement->trigname)) {
         ereport(ERROR, (errcode(ERRCODE_LEDGER_PROTECTED_OBJECT),
@@ -570,6 +451,7 @@ void check_utility(Node* parsetree) {
         }
         case T_RenameStmt: {
             const auto* statement = reinterpret_cast<RenameStmt*>(parsetree);
+            check_type_rename(statement);
             if (statement->relation == nullptr) {
                 break;
             }
@@ -618,6 +500,9 @@ void check_utility(Node* parsetree) {
             }
             break;
         }
+        case T_AlterObjectSchemaStmt:
+            check_type_move(reinterpret_cast<AlterObjectSchemaStmt*>(parsetree));
+            break;
         case T_CreateTrigStmt: {
             const auto* statement = reinterpret_cast<CreateTrigStmt*>(parsetree);
             const Oid relid = relation_of(statement->relation);

@@ -11,6 +11,7 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 }
 
 #include <cmath>
@@ -361,7 +362,41 @@ void describe_column(ColumnCodec& column, Oid type, int16 type_length, MemoryCon
     }
 }
 
+char* utf8_copy(const char* text, MemoryContext context) {
+    return MemoryContextStrdup(context, pg_server_to_any(text, static_cast<int>(std::strlen(text)), PG_UTF8));
+}
+
+// declare_column names a column and its type by schema and name, not by
+// oid: the names survive a dump and restore, and the guards refuse renaming
+// a type or schema that a ledger column is declared with.
+ColumnDeclaration declare_column(const Form_pg_attribute attribute, MemoryContext context) {
+    HeapTuple type = SearchSysCache1(TYPEOID, ObjectIdGetDatum(attribute->atttypid));
+    if (!HeapTupleIsValid(type)) {
+        elog(ERROR, "cache lookup failed for type %u", attribute->atttypid);
+    }
+    const auto* form = reinterpret_cast<Form_pg_type>(GETSTRUCT(type));
+    const char* schema = get_namespace_name(form->typnamespace);
+    if (schema == nullptr) {
+        elog(ERROR, "cache lookup failed for namespace %u", form->typnamespace);
+    }
+    const ColumnDeclaration declaration{utf8_copy(NameStr(attribute->attname), context),
+                                        utf8_copy(schema, context),
+                                        utf8_copy(NameStr(form->typname), context)};
+    ReleaseSysCache(type);
+    return declaration;
+}
+
 }  // namespace
+
+std::vector<core::DeclaredColumn> declared_columns(const RowCodec* codec) {
+    std::vector<core::DeclaredColumn> columns;
+    columns.reserve(codec->declaration_count);
+    for (std::uint32_t i = 0; i < codec->declaration_count; ++i) {
+        const ColumnDeclaration& declaration = codec->declarations[i];
+        columns.push_back({declaration.name_utf8, declaration.type_schema_utf8, declaration.type_name_utf8});
+    }
+    return columns;
+}
 
 RowCodec* build_row_codec(Relation relation, std::uint64_t table_id, MemoryContext context) {
     const TupleDesc descriptor = RelationGetDescr(relation);
@@ -370,6 +405,8 @@ RowCodec* build_row_codec(Relation relation, std::uint64_t table_id, MemoryConte
     codec->table_id = table_id;
     codec->columns =
         static_cast<ColumnCodec*>(MemoryContextAllocZero(context, sizeof(ColumnCodec) * descriptor->natts));
+    codec->declarations = static_cast<ColumnDeclaration*>(
+        MemoryContextAllocZero(context, sizeof(ColumnDeclaration) * (descriptor->natts + 1)));
     const NameList private_columns = private_column_names(table_id);
     std::uint32_t ordinal = 0;
     for (int i = 0; i < descriptor->natts; ++i) {
@@ -378,6 +415,7 @@ RowCodec* build_row_codec(Relation relation, std::uint64_t table_id, MemoryConte
             continue;
         }
         ++ordinal;
+        codec->declarations[codec->declaration_count++] = declare_column(attribute, context);
         const char* name = NameStr(attribute->attname);
         if (std::strcmp(name, kTxnColumn) == 0) {
             codec->txn_attnum = attribute->attnum;
@@ -393,7 +431,7 @@ RowCodec* build_row_codec(Relation relation, std::uint64_t table_id, MemoryConte
         ColumnCodec& column = codec->columns[codec->column_count++];
         column.attnum = attribute->attnum;
         column.ordinal = ordinal;
-        column.name_utf8 = MemoryContextStrdup(context, pg_server_to_any(name, std::strlen(name), PG_UTF8));
+        column.name_utf8 = utf8_copy(name, context);
         column.name_length = std::strlen(column.name_utf8);
         describe_column(column, attribute->atttypid, attribute->attlen, context,
                         &codec->needs_pinned_settings);
@@ -407,6 +445,8 @@ RowCodec* build_row_codec(Relation relation, std::uint64_t table_id, MemoryConte
                         errhint("Columns \"%s\" and \"%s\" must exist; restore them from a backup.",
                                 kTxnColumn, kSeqColumn)));
     }
+    call_cpp(
+        [&] { codec->columns_hash = core::columns_hash(declared_columns(codec), codec->declaration_count); });
     return codec;
 }
 

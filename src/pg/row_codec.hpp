@@ -10,7 +10,9 @@ extern "C" {
 }
 
 #include <cstdint>
+#include <vector>
 
+#include "core/canonical.hpp"
 #include "core/digest.hpp"
 
 namespace pgledger::pg {
@@ -47,6 +49,14 @@ struct PrivateValue {
     core::Digest commitment;
 };
 
+// ColumnDeclaration: a non-dropped column as the catalog declares it, in
+// UTF-8 (core::DeclaredColumn).
+struct ColumnDeclaration {
+    const char* name_utf8;
+    const char* type_schema_utf8;
+    const char* type_name_utf8;
+};
+
 struct RowCodec {
     Oid relid;
     std::uint64_t table_id;
@@ -56,7 +66,16 @@ struct RowCodec {
     ColumnCodec* columns;
     bool needs_pinned_settings;
     int private_count;
+    // Every non-dropped column, the ledger's and generated ones included,
+    // and their columns hash, which each entry records.
+    std::uint32_t declaration_count;
+    ColumnDeclaration* declarations;
+    core::Digest columns_hash;
 };
+
+// declared_columns: the codec's column declarations as the core takes them
+// (may throw: call inside call_cpp).
+std::vector<core::DeclaredColumn> declared_columns(const RowCodec* codec);
 
 // build_row_codec describes how to encode rows of relation; memory comes
 // from context. Errors if the relation lacks the ledger's position columns.

@@ -127,7 +127,8 @@ int64 seal_pending(int max_entries, uint64* sealed_entries) {
     Oid limit_type[1] = {INT4OID};
     Datum limit_value[1] = {Int32GetDatum(max_entries)};
     int result = SPI_execute_with_args(
-        "SELECT transaction_id, table_id, row_count, rows_root, committed_by, contract_ids FROM "
+        "SELECT transaction_id, table_id, row_count, rows_root, column_count, columns_hash, committed_by, "
+        "contract_ids FROM "
         "ledger.transactions "
         "WHERE block_height IS NULL AND row_count IS NOT NULL AND rows_root IS NOT NULL AND committed_by IS "
         "NOT NULL "
@@ -153,20 +154,25 @@ int64 seal_pending(int max_entries, uint64* sealed_entries) {
         table_ids[i] = Int64GetDatum(spi_int64(tuple, pending->tupdesc, 2, 0));
         const int32 row_count = spi_int32(tuple, pending->tupdesc, 3, 0);
         core::Digest rows_root{};
-        if (!spi_digest(tuple, pending->tupdesc, 4, rows_root)) {
-            ereport(ERROR,
-                    (errcode(ERRCODE_DATA_CORRUPTED), errmsg("transaction %lld has a malformed rows root",
-                                                             (long long)DatumGetInt64(txn_ids[i]))));
+        core::Digest columns_hash{};
+        if (!spi_digest(tuple, pending->tupdesc, 4, rows_root) ||
+            !spi_digest(tuple, pending->tupdesc, 6, columns_hash)) {
+            ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+                            errmsg("transaction %lld has a malformed rows root or columns hash",
+                                   (long long)DatumGetInt64(txn_ids[i]))));
         }
-        const char* committed_by = spi_name(tuple, pending->tupdesc, 5, "");
+        const int32 column_count = spi_int32(tuple, pending->tupdesc, 5, 0);
+        const char* committed_by = spi_name(tuple, pending->tupdesc, 7, "");
         int contract_count = 0;
-        const int64* contract_ids = spi_ids(tuple, pending->tupdesc, 6, &contract_count);
+        const int64* contract_ids = spi_ids(tuple, pending->tupdesc, 8, &contract_count);
         entry_hashes[i] = call_cpp([&] {
             core::EntryFields entry;
             entry.txn_id = static_cast<std::uint64_t>(DatumGetInt64(txn_ids[i]));
             entry.table_id = static_cast<std::uint64_t>(DatumGetInt64(table_ids[i]));
             entry.row_count = static_cast<std::uint32_t>(row_count);
             entry.rows_root = rows_root;
+            entry.column_count = static_cast<std::uint32_t>(column_count);
+            entry.columns_hash = columns_hash;
             entry.committed_by = committed_by;
             (void)append_versions(recorded, contract_ids, contract_count, entry.contracts);
             return core::entry_hash(entry);

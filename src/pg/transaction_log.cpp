@@ -119,7 +119,7 @@ void store_entry(const EntryColumn* columns, std::size_t column_count) {
 
 }  // namespace
 
-void record_entry(std::uint64_t txn_id, std::uint64_t table_id, const core::SealedRowHash* rows,
+void record_entry(std::uint64_t txn_id, const RowCodec* codec, const core::SealedRowHash* rows,
                   std::size_t count, const char* committed_by, const std::uint64_t* contract_ids,
                   std::size_t contract_count) {
     core::Digest root{};
@@ -149,9 +149,11 @@ void record_entry(std::uint64_t txn_id, std::uint64_t table_id, const core::Seal
     namestrcpy(&committer, committed_by);
     const EntryColumn columns[] = {
         {"transaction_id", Int64GetDatum(static_cast<int64>(txn_id))},
-        {"table_id", Int64GetDatum(static_cast<int64>(table_id))},
+        {"table_id", Int64GetDatum(static_cast<int64>(codec->table_id))},
         {"row_count", Int32GetDatum(static_cast<int32>(count))},
         {"rows_root", PointerGetDatum(digest_to_bytea(root))},
+        {"column_count", Int32GetDatum(static_cast<int32>(codec->declaration_count))},
+        {"columns_hash", PointerGetDatum(digest_to_bytea(codec->columns_hash))},
         {"row_index", PointerGetDatum(row_index)},
         {"committed_by", NameGetDatum(&committer)},
         {"contract_ids", PointerGetDatum(construct_array(ids, static_cast<int>(contract_count), INT8OID, 8,
@@ -191,8 +193,21 @@ void write_entries() {
             return stored.size();
         });
         if (count > 0) {
-            record_entry(transaction.txn_id(), table.table_id, rows, count, committed_by,
-                         table.contract_ids.data(), table.contract_ids.size());
+            // The columns as they are at commit: a column added after some of
+            // the rows were captured is NULL in those rows.
+            Relation relation = table_open(table.relation_id, AccessShareLock);
+            const RowCodec* codec = ledger_row_codec(relation);
+            if (codec == nullptr || codec->table_id != table.table_id) {
+                ereport(ERROR, (errcode(ERRCODE_LEDGER_PROTECTED_OBJECT),
+                                errmsg("\"%s\" is no longer ledger table %llu, whose rows this transaction "
+                                       "appended",
+                                       RelationGetRelationName(relation),
+                                       static_cast<unsigned long long>(table.table_id)),
+                                errhint("Its ledger guard trigger was changed in this transaction.")));
+            }
+            record_entry(transaction.txn_id(), codec, rows, count, committed_by, table.contract_ids.data(),
+                         table.contract_ids.size());
+            table_close(relation, AccessShareLock);
         }
     }
     SPI_finish();
@@ -346,7 +361,10 @@ void capture_row(Relation relation, TupleTableSlot* slot, core::RowState state) 
     }
     --capture_depth;
     MemoryContextSwitchTo(caller);
-    call_cpp([&] { transaction.add_row(table_id, seq, hash, GetCurrentSubTransactionId(), state); });
+    call_cpp([&] {
+        transaction.add_row(table_id, RelationGetRelid(relation), seq, hash, GetCurrentSubTransactionId(),
+                            state);
+    });
 }
 
 void confirm_speculative_row(Relation relation, TupleTableSlot* slot) {

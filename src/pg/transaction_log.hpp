@@ -26,9 +26,11 @@ void capture_row(Relation relation, TupleTableSlot* slot, core::RowState state);
 // conflict and was stored.
 void confirm_speculative_row(Relation relation, TupleTableSlot* slot);
 
+struct RowCodec;
+
 // record_entry writes one transaction's entry for one ledger table to
-// ledger.transactions (requires SPI).
-void record_entry(std::uint64_t txn_id, std::uint64_t table_id, const core::SealedRowHash* rows,
+// ledger.transactions (requires SPI), with the columns codec declares.
+void record_entry(std::uint64_t txn_id, const RowCodec* codec, const core::SealedRowHash* rows,
                   std::size_t count, const char* committed_by, const std::uint64_t* contract_ids,
                   std::size_t contract_count);
 

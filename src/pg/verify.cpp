@@ -70,14 +70,19 @@ void load_entries(core::Verifier* verifier, const RecordedContracts& contracts, 
         "pgledger_verify_entries",
         "SELECT transaction_id, table_id, row_count, rows_root, "
         "CASE WHEN table_id = ANY ($1) THEN row_index ELSE '\\x'::bytea END, committed_by, block_height, "
-        "contract_ids FROM ledger.transactions",
+        "contract_ids, column_count, columns_hash FROM ledger.transactions",
         1, types, values, [&](HeapTuple tuple, TupleDesc descriptor) {
             const int64 txn_id = spi_int64(tuple, descriptor, 1, 0);
             const int64 table_id = spi_int64(tuple, descriptor, 2, 0);
             const int32 row_count = spi_int32(tuple, descriptor, 3, -1);
+            const int32 column_count = spi_int32(tuple, descriptor, 9, -1);
             core::Digest rows_root{};
+            core::Digest columns_hash{};
             const char* index = nullptr;
             std::size_t index_size = 0;
+            // A malformed columns hash or count fails the comparison with
+            // the declared columns, which names the transaction.
+            (void)spi_digest(tuple, descriptor, 10, columns_hash);
             const bool well_formed = spi_digest(tuple, descriptor, 4, rows_root) &&
                                      spi_bytes(tuple, descriptor, 5, &index, &index_size) && row_count >= 0;
             const char* committed_by = spi_name(tuple, descriptor, 6, "");
@@ -91,6 +96,8 @@ void load_entries(core::Verifier* verifier, const RecordedContracts& contracts, 
                 entry.fields.table_id = static_cast<std::uint64_t>(table_id);
                 entry.fields.row_count = static_cast<std::uint32_t>(row_count);
                 entry.fields.rows_root = rows_root;
+                entry.fields.column_count = static_cast<std::uint32_t>(column_count);
+                entry.fields.columns_hash = columns_hash;
                 entry.fields.committed_by = committed_by;
                 if (append_versions(contracts, contract_ids, contract_count, entry.fields.contracts) > 0) {
                     verifier->add_table_problem(entry.fields.table_id,
@@ -204,6 +211,7 @@ void verify_table(core::Verifier* verifier, const LedgerTable& table) {
                             "neither hashed nor sealed"));
     }
     const RowCodec* codec = build_row_codec(relation, table.table_id, CurrentMemoryContext);
+    call_cpp([&] { verifier->add_declared_columns(table.table_id, declared_columns(codec)); });
     const RecordedSalts* salts = codec->private_count > 0 ? load_recorded_salts(codec) : nullptr;
     RowFeed feed{verifier, table.table_id};
     scan_ledger_rows(relation, codec, salts, GetActiveSnapshot(), feed_row, &feed);

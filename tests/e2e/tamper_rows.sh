@@ -8,7 +8,7 @@ source "$(dirname "$0")/common.bash"
 
 start_cluster
 
-# Five tables, each filled by three transactions of four rows sealed into three different
+# Six tables, each filled by three transactions of four rows sealed into three different
 # blocks; the victims are in the middle transaction, so neither first nor last is special.
 cluster_psql > /dev/null <<'SQL'
 CREATE EXTENSION pgledger;
@@ -19,10 +19,12 @@ BEGIN
         EXECUTE format('CREATE TABLE %I (id int PRIMARY KEY, name text, amount numeric)', t);
         PERFORM ledger.create_ledger_table(t::regclass);
     END LOOP;
+    CREATE TABLE t_retype (id int PRIMARY KEY, name text, amount bigint);
+    PERFORM ledger.create_ledger_table('t_retype');
 END $$;
 SQL
 for batch in 0 1 2; do
-    for t in t_change t_delete t_forge t_unknown t_storage; do
+    for t in t_change t_delete t_forge t_unknown t_storage t_retype; do
         sql "INSERT INTO $t (id, name, amount)
              SELECT g, 'alice-' || lpad(g::text, 4, '0'), g * 1.5 FROM generate_series($batch * 4 + 1, $batch * 4 + 4) g" > /dev/null
     done
@@ -110,5 +112,21 @@ sql "INSERT INTO t_storage (id, name, amount) VALUES (300, 'unsealed', 1)" > /de
 assert_problems t_storage \
     "the table no longer uses the ledger access method: rows inserted now are neither hashed nor sealed" \
     "row $(ctid_of t_storage 300) has no ledger position*"
+
+# (f) a column's type is changed in the catalog: bigint read as money. Both send the same
+# eight bytes, so every row still hashes as sealed; the columns its entries recorded differ.
+read -r entries first block <<< "$(sql "SELECT count(*), min(transaction_id),
+        (SELECT block_height FROM ledger.transactions y WHERE y.table_id = x.table_id ORDER BY transaction_id LIMIT 1)
+   FROM ledger.transactions x
+  WHERE table_id = (SELECT table_id FROM ledger.tables WHERE relation = 't_retype'::regclass)
+  GROUP BY table_id" -F ' ')"
+behind_hooks f <<'SQL'
+UPDATE pg_attribute SET atttypid = 'money'::regtype WHERE attrelid = 't_retype'::regclass AND attname = 'amount';
+SQL
+got=$(sql "SELECT amount FROM t_retype WHERE id = 1")
+[[ $got == \$* ]] || fail "(f) the catalog edit did not retype amount: [$got]"
+assert_problems t_retype \
+    "$entries transactions (the first: transaction $first in block $block) recorded its first 5 columns with other names or types than the catalog now declares (id pg_catalog.int4, name pg_catalog.text, amount pg_catalog.money, ledger_transaction_id pg_catalog.int8, ledger_sequence_number pg_catalog.int4): the table's columns or the ledger's record of them were changed behind the ledger, and sealed values may now be read as other types"
+assert_problems chain
 
 pass

@@ -2,6 +2,7 @@
 // checked against byte strings assembled by hand from the specification.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -249,15 +250,19 @@ TEST(EntryHash, MatchesHandAssembledEncoding) {
     entry.table_id = 3;
     entry.row_count = 2;
     entry.rows_root = filled_digest(0xab);
+    entry.column_count = 4;
+    entry.columns_hash = filled_digest(0xcd);
     entry.committed_by = "alice";
 
     Bytes expected = {
-        0x02, 0x01,                                      // entry prefix, version
+        0x02, 0x02,                                      // entry prefix, version
         0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,  // txn_id
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03,  // table_id
         0x00, 0x00, 0x00, 0x02,                          // row_count
     };
     put_digest(expected, filled_digest(0xab));
+    put_u32(expected, 4);
+    put_digest(expected, filled_digest(0xcd));
     const Bytes committed_by = {0x00, 0x00, 0x00, 0x05, 'a', 'l', 'i', 'c', 'e'};
     expected.insert(expected.end(), committed_by.begin(), committed_by.end());
     EXPECT_EQ(to_hex(entry_hash(entry)), to_hex(reference_sha256(expected)));
@@ -284,16 +289,63 @@ TEST(EntryHash, EveryFieldChangesTheHash) {
     changed.rows_root[31] ^= 1;
     EXPECT_NE(entry_hash(changed), original);
     changed = base;
+    changed.column_count = 5;
+    EXPECT_NE(entry_hash(changed), original);
+    changed = base;
+    changed.columns_hash[0] ^= 1;
+    EXPECT_NE(entry_hash(changed), original);
+    changed = base;
     changed.committed_by = "bob ";
     EXPECT_NE(entry_hash(changed), original);
+}
+
+std::vector<DeclaredColumn> sample_columns() {
+    return {{"id", "pg_catalog", "int8"}, {"note", "public", "_mood"}};
+}
+
+TEST(ColumnsHash, MatchesHandAssembledEncoding) {
+    Bytes expected = {0x07, 0x01};  // columns prefix, version
+    put_u32(expected, 2);
+    for (const char* field : {"id", "pg_catalog", "int8", "note", "public", "_mood"}) {
+        put_u32(expected, static_cast<std::uint32_t>(std::strlen(field)));
+        put_bytes(expected, field);
+    }
+    EXPECT_EQ(to_hex(columns_hash(sample_columns(), 2)), to_hex(reference_sha256(expected)));
+}
+
+TEST(ColumnsHash, BindsEveryNameAndTypeOfThePrefix) {
+    const Digest original = columns_hash(sample_columns(), 2);
+    auto changed = sample_columns();
+    changed[0].type_name = "money";  // the same eight bytes read as another type
+    EXPECT_NE(columns_hash(changed, 2), original);
+    changed = sample_columns();
+    changed[1].type_schema = "other";
+    EXPECT_NE(columns_hash(changed, 2), original);
+    changed = sample_columns();
+    changed[0].name = "ID";
+    EXPECT_NE(columns_hash(changed, 2), original);
+    // The length prefixes keep a name from shifting into its type.
+    changed = sample_columns();
+    changed[0] = {"idp", "g_catalog", "int8"};
+    EXPECT_NE(columns_hash(changed, 2), original);
+}
+
+TEST(ColumnsHash, CoversOnlyThePrefixAColumnLaterAddedLeavesAlone) {
+    auto added = sample_columns();
+    added.push_back({"memo", "pg_catalog", "text"});
+    EXPECT_EQ(columns_hash(added, 2), columns_hash(sample_columns(), 2));
+    EXPECT_NE(columns_hash(added, 3), columns_hash(added, 2));
+    EXPECT_THROW(columns_hash(sample_columns(), 3), std::out_of_range);
 }
 
 TEST(EntryHash, UsesADifferentDomainThanRowsAndNodes) {
     // An entry must never hash like a Merkle node (0x01) or a row (0x00).
     EntryFields entry;
-    Bytes as_node = {0x01, 0x01};
+    Bytes as_node = {0x01, 0x02};
     put_u64(as_node, 0);
     put_u64(as_node, 0);
+    put_u32(as_node, 0);
+    put_digest(as_node, Digest{});
     put_u32(as_node, 0);
     put_digest(as_node, Digest{});
     put_u32(as_node, 0);

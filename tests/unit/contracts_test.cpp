@@ -95,13 +95,17 @@ EntryFields sample_entry() {
     entry.table_id = 3;
     entry.row_count = 1;
     entry.rows_root = filled_digest(0xab);
+    entry.column_count = 2;
+    entry.columns_hash = filled_digest(0xc2);
     entry.committed_by = "alice";
     return entry;
 }
 
 Bytes entry_bytes_without_contracts() {
-    Bytes bytes = {0x02, 0x01, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 1};
+    Bytes bytes = {0x02, 0x02, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 1};
     put_digest(bytes, filled_digest(0xab));
+    put_u32(bytes, 2);
+    put_digest(bytes, filled_digest(0xc2));
     put_u32(bytes, 5);
     put_bytes(bytes, "alice");
     return bytes;

@@ -24,6 +24,7 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -43,6 +44,8 @@
 
 namespace {
 
+using pgledger::core::columns_hash;
+using pgledger::core::DeclaredColumn;
 using pgledger::core::decode_row_index;
 using pgledger::core::Digest;
 using pgledger::core::hash_prefix_of;
@@ -272,13 +275,16 @@ class IndependentRowHash : public ::testing::Test {
             std::uint32_t ordinal;
         };
         std::vector<Column> columns;
+        std::vector<DeclaredColumn> declared;
         const Result attributes = db.run(
-            "SELECT attname, attgenerated <> '' FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > "
-            "0 "
-            "AND NOT attisdropped ORDER BY attnum",
+            "SELECT a.attname, a.attgenerated <> '', n.nspname, t.typname FROM pg_attribute a "
+            "JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace n ON n.oid = t.typnamespace "
+            "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
             {relation});
         for (int i = 0; i < PQntuples(attributes.get()); ++i) {
             const std::string name = PQgetvalue(attributes.get(), i, 0);
+            declared.push_back(
+                {name, PQgetvalue(attributes.get(), i, 2), PQgetvalue(attributes.get(), i, 3)});
             const bool generated = std::strcmp(PQgetvalue(attributes.get(), i, 1), "t") == 0;
             const auto ordinal = static_cast<std::uint32_t>(i + 1);
             if (!generated && name != "ledger_transaction_id" && name != "ledger_sequence_number") {
@@ -300,11 +306,23 @@ class IndependentRowHash : public ::testing::Test {
         std::map<std::uint64_t, Digest> sealed_roots;
         std::map<std::pair<std::uint64_t, std::uint32_t>, RowHashPrefix> sealed;
         const Result entries = db.run(
-            "SELECT transaction_id::text, rows_root, row_index FROM ledger.transactions WHERE table_id = $1 "
-            "AND block_height IS NOT NULL",
+            "SELECT transaction_id::text, rows_root, row_index, column_count::text, columns_hash FROM "
+            "ledger.transactions WHERE table_id = $1 AND block_height IS NOT NULL",
             {std::to_string(table_id)}, Format::binary);
+        Comparison comparison;
         for (int i = 0; i < PQntuples(entries.get()); ++i) {
             const std::uint64_t txn_id = std::stoull(PQgetvalue(entries.get(), i, 0));
+            // The entry binds the names and types of the columns it had:
+            // schema and name of each column's type, as the catalog reads.
+            const std::size_t column_count = std::stoul(PQgetvalue(entries.get(), i, 3));
+            const std::string recorded(PQgetvalue(entries.get(), i, 4),
+                                       static_cast<std::size_t>(PQgetlength(entries.get(), i, 4)));
+            const Digest expected = columns_hash(declared, std::min(column_count, declared.size()));
+            if (column_count > declared.size() || recorded != std::string(expected.begin(), expected.end())) {
+                comparison.mismatches.push_back("transaction " + std::to_string(txn_id) +
+                                                ": the recorded columns hash of its " +
+                                                std::to_string(column_count) + " columns does not recompute");
+            }
             Digest root{};
             EXPECT_EQ(PQgetlength(entries.get(), i, 1), static_cast<int>(root.size()));
             std::memcpy(root.data(), PQgetvalue(entries.get(), i, 1), root.size());
@@ -321,7 +339,6 @@ class IndependentRowHash : public ::testing::Test {
         // The recomputed full hashes of each transaction, in row order.
         std::map<std::uint64_t, std::vector<Digest>> recomputed_rows;
 
-        Comparison comparison;
         comparison.sealed = sealed.size();
         RowHasher hasher;
         for (int row = 0; row < PQntuples(as_text.get()); ++row) {

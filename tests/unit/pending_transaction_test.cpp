@@ -18,11 +18,16 @@ constexpr std::uint32_t kTopLevel = 1;
 constexpr std::uint64_t kAccounts = 100;
 constexpr std::uint64_t kPayments = 200;
 
+// A table's relation id, as its oid would be.
+std::uint32_t relation_of(std::uint64_t table_id) {
+    return static_cast<std::uint32_t>(16384 + table_id);
+}
+
 // Inserts one row, as a plain INSERT does.
 std::uint32_t insert(PendingTransaction& transaction, std::uint64_t table_id, std::uint32_t subtransaction) {
     const std::uint32_t seq = transaction.next_seq();
-    transaction.add_row(table_id, seq, filled_digest(static_cast<std::uint8_t>(seq)), subtransaction,
-                        RowState::stored);
+    transaction.add_row(table_id, relation_of(table_id), seq, filled_digest(static_cast<std::uint8_t>(seq)),
+                        subtransaction, RowState::stored);
     return seq;
 }
 
@@ -31,8 +36,8 @@ std::uint32_t insert(PendingTransaction& transaction, std::uint64_t table_id, st
 std::uint32_t insert_speculatively(PendingTransaction& transaction, std::uint64_t table_id,
                                    std::uint32_t subtransaction) {
     const std::uint32_t seq = transaction.next_seq();
-    transaction.add_row(table_id, seq, filled_digest(static_cast<std::uint8_t>(seq)), subtransaction,
-                        RowState::speculative);
+    transaction.add_row(table_id, relation_of(table_id), seq, filled_digest(static_cast<std::uint8_t>(seq)),
+                        subtransaction, RowState::speculative);
     return seq;
 }
 
@@ -103,6 +108,9 @@ TEST(PendingTransaction, NumbersRowsAcrossTablesAndGroupsThemPerTable) {
     ASSERT_EQ(transaction.tables().size(), 2u);
     EXPECT_EQ(sealed_seqs(transaction, kAccounts), (Seqs{1, 3}));
     EXPECT_EQ(sealed_seqs(transaction, kPayments), (Seqs{2, 4}));
+    // Commit reads each table's columns through its relation.
+    EXPECT_EQ(table_rows(transaction, kAccounts)->relation_id, relation_of(kAccounts));
+    EXPECT_EQ(table_rows(transaction, kPayments)->relation_id, relation_of(kPayments));
 }
 
 TEST(PendingTransaction, SpeculativeRowsNeverConfirmedAreNotSealed) {
@@ -145,8 +153,8 @@ TEST(PendingTransaction, KeepsRowsInNumberOrderWhenACheckInsertsIntoTheSameTable
     transaction.start(1);
     const std::uint32_t outer = transaction.next_seq();
     const std::uint32_t nested = insert(transaction, kAccounts, kTopLevel);
-    transaction.add_row(kAccounts, outer, filled_digest(static_cast<std::uint8_t>(outer)), kTopLevel,
-                        RowState::speculative);
+    transaction.add_row(kAccounts, relation_of(kAccounts), outer,
+                        filled_digest(static_cast<std::uint8_t>(outer)), kTopLevel, RowState::speculative);
     const std::uint32_t later = insert(transaction, kAccounts, kTopLevel);
     EXPECT_TRUE(transaction.confirm_stored(kAccounts, outer));
     EXPECT_EQ(sealed_seqs(transaction, kAccounts), (Seqs{outer, nested, later}));

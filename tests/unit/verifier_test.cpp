@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -33,6 +34,9 @@ struct SyntheticLedger {
     Chain blocks;
     std::vector<StoredEntry> entries;
     std::vector<LedgerRow> rows;
+    // Each table's columns as the catalog declares them: entries record
+    // them when appended, verification compares with them as they are then.
+    std::map<std::uint64_t, std::vector<DeclaredColumn>> declared;
 };
 
 Digest row_hash(std::uint64_t table_id, std::uint64_t txn_id, std::uint32_t seq, const std::string& value) {
@@ -49,6 +53,9 @@ void append(SyntheticLedger& ledger, std::uint64_t txn_id, std::uint64_t table_i
     entry.fields.txn_id = txn_id;
     entry.fields.table_id = table_id;
     entry.fields.committed_by = "alice";
+    const auto& columns = ledger.declared[table_id];
+    entry.fields.column_count = static_cast<std::uint32_t>(columns.size());
+    entry.fields.columns_hash = columns_hash(columns, columns.size());
     entry.block_height = block_height;
     std::vector<Digest> hashes;
     for (const auto seq : seqs) {
@@ -98,14 +105,18 @@ void seal_block(SyntheticLedger& ledger, std::uint64_t height) {
 }
 
 // Genesis; block 1: txn 10 (A: 1-3, B: 4-5), txn 11 (A: 1); block 2:
-// txn 12 (A: 1-2); txn 13 (A: 1) committed but not yet sealed.
+// txn 12 (A: 1-2); txn 13 (A: 1) committed but not yet sealed. Table A
+// gained a column between blocks 1 and 2.
 SyntheticLedger intact_ledger() {
     SyntheticLedger ledger;
+    ledger.declared[kTableA] = {{"id", "pg_catalog", "int8"}, {"value", "pg_catalog", "text"}};
+    ledger.declared[kTableB] = {{"id", "pg_catalog", "int8"}, {"value", "pg_catalog", "varchar"}};
     seal_block(ledger, 0);
     append(ledger, 10, kTableA, {1, 2, 3}, 1);
     append(ledger, 10, kTableB, {4, 5}, 1);
     append(ledger, 11, kTableA, {1}, 1);
     seal_block(ledger, 1);
+    ledger.declared[kTableA].push_back({"memo", "public", "mood"});
     append(ledger, 12, kTableA, {1, 2}, 2);
     seal_block(ledger, 2);
     append(ledger, 13, kTableA, {1}, std::nullopt);
@@ -156,6 +167,12 @@ Problems verify_with(const SyntheticLedger& ledger, const std::vector<std::uint6
     }
     for (const auto& entry : ledger.entries) {
         verifier.add_entry(entry);
+    }
+    for (const auto table_id : scope) {
+        const auto declared = ledger.declared.find(table_id);
+        if (declared != ledger.declared.end()) {
+            verifier.add_declared_columns(table_id, declared->second);
+        }
     }
     for (const auto& row : ledger.rows) {
         if (std::find(scope.begin(), scope.end(), row.table_id) != scope.end()) {
@@ -493,6 +510,50 @@ TEST(Verifier, TableThatCannotBeReadIsNotReportedRowByRow) {
         problems.push_back(describe(problem));
     }
     EXPECT_EQ(problems, Problems{"table 2: ledger table 2 no longer exists"});
+}
+
+TEST(Verifier, ColumnTypeChangedInTheCatalog) {
+    // A superuser's catalog edit of a column's type (bigint to money) keeps
+    // every stored byte and so every row hash: only the recorded columns
+    // can tell. Each group of entries recording the same columns is named
+    // once, and the blocks, which sealed the recorded columns, are not.
+    SyntheticLedger ledger = intact_ledger();
+    ledger.declared[kTableA][0].type_name = "money";
+    EXPECT_EQ(
+        verify(ledger),
+        (Problems{"table 1: 2 transactions (the first: transaction 10 in block 1) recorded its first 2 "
+                  "columns with other names or types than the catalog now declares (id "
+                  "pg_catalog.money, value pg_catalog.text): the table's columns or the ledger's record "
+                  "of them were changed behind the ledger, and sealed values may now be read as other "
+                  "types",
+                  "table 1: 2 transactions (the first: transaction 12 in block 2) recorded its first 3 "
+                  "columns with other names or types than the catalog now declares (id "
+                  "pg_catalog.money, value pg_catalog.text, memo public.mood): the table's columns or "
+                  "the ledger's record of them were changed behind the ledger, and sealed values may "
+                  "now be read as other types"}));
+    EXPECT_EQ(verify_tables(ledger, {kTableB}), Problems{}) << "table A is not checked";
+}
+
+TEST(Verifier, TypeOfALaterColumnChangedConcernsOnlyLaterTransactions) {
+    SyntheticLedger ledger = intact_ledger();
+    ledger.declared[kTableA][2].type_schema = "other";
+    const Problems problems = verify(ledger);
+    ASSERT_EQ(problems.size(), 1u) << ::testing::PrintToString(problems);
+    EXPECT_NE(problems[0].find("2 transactions (the first: transaction 12 in block 2) recorded its first 3"),
+              std::string::npos)
+        << problems[0];
+    EXPECT_NE(problems[0].find("memo other.mood"), std::string::npos) << problems[0];
+}
+
+TEST(Verifier, RecordedColumnCountAltered) {
+    SyntheticLedger ledger = intact_ledger();
+    entry_of(ledger, 13, kTableA).fields.column_count = 5;
+    EXPECT_EQ(
+        verify(ledger),
+        Problems{"table 1: 1 transaction (the first: transaction 13, not yet sealed) "
+                 "recorded its first 5 columns, but the table now has only 3 (id pg_catalog.int8, value "
+                 "pg_catalog.text, memo public.mood): the table's columns or the ledger's record of them "
+                 "were changed behind the ledger, and sealed values may now be read as other types"});
 }
 
 }  // namespace

@@ -1,0 +1,30 @@
+// Guards on the types that ledger columns are declared with or hold: what
+// their values render as is hashed into every row, and each entry binds the
+// schema and name of every column's declared type, so changing either would
+// make sealed history fail verification. Part of the append-only guard
+// (guards.hpp), called from its utility hook.
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+#include "nodes/parsenodes.h"
+}
+
+namespace pgledger::pg {
+
+// check_enum_rename refuses renaming a label of an enum that ledger rows hold.
+void check_enum_rename(const AlterEnumStmt* statement);
+
+// check_row_type_change refuses ALTER TABLE / ALTER TYPE of relid when it
+// changes the fields of a row type that ledger rows hold.
+void check_row_type_change(Oid relid, const AlterTableStmt* statement);
+
+// check_type_rename refuses renaming a type that a ledger column is declared
+// with, the schema it lives in, or the table whose row type it is.
+void check_type_rename(const RenameStmt* statement);
+
+// check_type_move refuses moving such a type to another schema, directly,
+// with the table whose row type it is, or with the extension it belongs to.
+void check_type_move(const AlterObjectSchemaStmt* statement);
+
+}  // namespace pgledger::pg
