@@ -20,7 +20,8 @@ CREATE TYPE pair AS (n int, label text);
 CREATE TABLE source_row (a int);
 CREATE SCHEMA elsewhere;
 CREATE EXTENSION citext;
-CREATE TABLE feelings (id int, felt moods, pairs pair[], source source_row, tag citext);
+CREATE EXTENSION pg_buffercache;
+CREATE TABLE feelings (id int, felt moods, pairs pair[], source source_row, tag citext, buffer pg_buffercache);
 SELECT ledger.create_ledger_table('feelings');
 INSERT INTO feelings VALUES (1, '{calm,tense}', ARRAY[ROW(1, 'one')::pair], ROW(7), 'Calm');
 -- Cascaded drops would list every object they would have dropped.
@@ -79,9 +80,12 @@ SELECT statement, outcome(statement) FROM (VALUES
     ('ALTER TYPE pair RENAME TO couple'),
     ('ALTER TYPE pair SET SCHEMA elsewhere'),
     ('ALTER TABLE source_row RENAME TO origin'),
+    ('ALTER INDEX source_row RENAME TO origin'),
+    ('ALTER TYPE mood RENAME TO temper'),
     ('ALTER TABLE source_row SET SCHEMA elsewhere'),
     ('ALTER SCHEMA public RENAME TO main'),
     ('ALTER EXTENSION citext SET SCHEMA elsewhere'),
+    ('ALTER EXTENSION pg_buffercache SET SCHEMA elsewhere'),
     ('DROP SCHEMA public CASCADE'),
     ('UPDATE ledger.blocks SET height = height'),
     ('DELETE FROM ledger.transactions'),
@@ -119,8 +123,8 @@ SELECT statement, outcome(statement) FROM (VALUES
     ('INSERT INTO accounts (id, owner) VALUES (10, ''in replica mode'')'),
     ('RESET session_replication_role'),
     ('DROP TABLE transfers'),
-    ('ALTER TYPE mood RENAME TO temper'),
-    ('ALTER TYPE spare_mood SET SCHEMA elsewhere'),
+    ('ALTER TYPE spare_mood RENAME TO idle_mood'),
+    ('ALTER TYPE idle_mood SET SCHEMA elsewhere'),
     ('ALTER SCHEMA elsewhere RENAME TO somewhere')
 ) AS cases(statement);
 

@@ -93,14 +93,33 @@ Digest columns_hash(const std::vector<DeclaredColumn>& columns, std::size_t coun
         throw std::out_of_range("columns_hash of more columns than are declared");
     }
     std::vector<std::uint8_t> bytes{kColumnsPrefix, kEncodingVersion};
+    const auto append_text = [&bytes](const std::string& text) {
+        append_u32(bytes, checked_length(text.size()));
+        bytes.insert(bytes.end(), text.begin(), text.end());
+    };
     append_u32(bytes, checked_length(count));
     for (std::size_t i = 0; i < count; ++i) {
-        for (const std::string* field : {&columns[i].name, &columns[i].type_schema, &columns[i].type_name}) {
-            append_u32(bytes, checked_length(field->size()));
-            bytes.insert(bytes.end(), field->begin(), field->end());
+        append_text(columns[i].name);
+        append_u32(bytes, checked_length(columns[i].type.size()));
+        for (const TypeLevel& level : columns[i].type) {
+            bytes.push_back(static_cast<std::uint8_t>(level.kind));
+            append_text(level.schema);
+            append_text(level.name);
         }
     }
     return sha256(bytes.data(), bytes.size());
+}
+
+std::string type_text(const std::vector<TypeLevel>& type) {
+    std::string text;
+    for (const TypeLevel& level : type) {
+        if (level.kind == TypeLevel::Kind::array) {
+            text += "array of ";
+        } else {
+            text += level.schema + "." + level.name + (level.kind == TypeLevel::Kind::domain ? " over " : "");
+        }
+    }
+    return text;
 }
 
 Digest entry_hash(const EntryFields& entry) {

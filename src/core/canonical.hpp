@@ -114,18 +114,33 @@ Digest contract_source_hash(const ContractSource& contract);
 // sorted by name; SHA-256("") when no contract is installed.
 Digest contracts_hash(const std::vector<ContractVersion>& in_force);
 
+// TypeLevel is one step of a column's type, from the type it is declared
+// with down to the type its values are stored as: a domain, then its base
+// type; an array, then its element type; and last a named type. Names are
+// UTF-8; an array level has none, so that the name PostgreSQL generates for
+// an array type, which other objects can take over, is never bound.
+struct TypeLevel {
+    enum class Kind : std::uint8_t { named = 't', domain = 'd', array = 'a' };
+    Kind kind = Kind::named;
+    std::string schema;
+    std::string name;
+};
+
 // DeclaredColumn is a non-dropped column of a ledger table as the catalog
-// declares it, in UTF-8: its name, and its type by schema and name.
+// declares it: its name (UTF-8) and its type, level by level.
 struct DeclaredColumn {
     std::string name;
-    std::string type_schema;
-    std::string type_name;
+    std::vector<TypeLevel> type;
 };
 
 // columns_hash binds the names and types of a table's first count declared
 // columns: the columns its rows had when a transaction committed. Columns
 // are only ever appended, so later entries bind a longer prefix.
 Digest columns_hash(const std::vector<DeclaredColumn>& columns, std::size_t count);
+
+// type_text shows a column's type to a person: "public.amount over
+// pg_catalog.int8", "array of pg_catalog.text".
+std::string type_text(const std::vector<TypeLevel>& type);
 
 struct EntryFields {
     std::uint64_t txn_id = 0;

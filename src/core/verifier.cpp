@@ -120,8 +120,7 @@ void Verifier::report_changed_columns() {
         const auto& declared = declared_columns_[table_id];
         std::string now;
         for (std::size_t i = 0; i < declared.size() && i < count; ++i) {
-            now += (i == 0 ? "" : ", ") + declared[i].name + " " + declared[i].type_schema + "." +
-                   declared[i].type_name;
+            now += (i == 0 ? "" : ", ") + declared[i].name + " " + type_text(declared[i].type);
         }
         const std::string shape =
             count > declared.size()

@@ -5,6 +5,7 @@ extern "C" {
 #include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -366,34 +367,76 @@ char* utf8_copy(const char* text, MemoryContext context) {
     return MemoryContextStrdup(context, pg_server_to_any(text, static_cast<int>(std::strlen(text)), PG_UTF8));
 }
 
-// declare_column names a column and its type by schema and name, not by
-// oid: the names survive a dump and restore, and the guards refuse renaming
-// a type or schema that a ledger column is declared with.
+// declare_column names a column and the chain of its types by schema and
+// name, not by oid: names survive a dump and restore, and the guards refuse
+// renaming a type or schema that a ledger column is bound by.
 ColumnDeclaration declare_column(const Form_pg_attribute attribute, MemoryContext context) {
-    HeapTuple type = SearchSysCache1(TYPEOID, ObjectIdGetDatum(attribute->atttypid));
-    if (!HeapTupleIsValid(type)) {
-        elog(ERROR, "cache lookup failed for type %u", attribute->atttypid);
+    Oid types[kMaxTypeLevels];
+    ColumnDeclaration declaration{utf8_copy(NameStr(attribute->attname), context),
+                                  bound_types(attribute->atttypid, types), nullptr};
+    declaration.levels = static_cast<TypeLevelDeclaration*>(
+        MemoryContextAllocZero(context, sizeof(TypeLevelDeclaration) * declaration.level_count));
+    for (int i = 0; i < declaration.level_count; ++i) {
+        HeapTuple tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(types[i]));
+        if (!HeapTupleIsValid(tuple)) {
+            elog(ERROR, "cache lookup failed for type %u", types[i]);
+        }
+        const auto* type = reinterpret_cast<Form_pg_type>(GETSTRUCT(tuple));
+        TypeLevelDeclaration& level = declaration.levels[i];
+        if (IsTrueArrayType(type)) {
+            level = TypeLevelDeclaration{static_cast<char>(core::TypeLevel::Kind::array), "", ""};
+        } else {
+            const char* schema = get_namespace_name(type->typnamespace);
+            if (schema == nullptr) {
+                elog(ERROR, "cache lookup failed for namespace %u", type->typnamespace);
+            }
+            const auto kind = type->typtype == TYPTYPE_DOMAIN ? core::TypeLevel::Kind::domain
+                                                              : core::TypeLevel::Kind::named;
+            level = TypeLevelDeclaration{static_cast<char>(kind), utf8_copy(schema, context),
+                                         utf8_copy(NameStr(type->typname), context)};
+        }
+        ReleaseSysCache(tuple);
     }
-    const auto* form = reinterpret_cast<Form_pg_type>(GETSTRUCT(type));
-    const char* schema = get_namespace_name(form->typnamespace);
-    if (schema == nullptr) {
-        elog(ERROR, "cache lookup failed for namespace %u", form->typnamespace);
-    }
-    const ColumnDeclaration declaration{utf8_copy(NameStr(attribute->attname), context),
-                                        utf8_copy(schema, context),
-                                        utf8_copy(NameStr(form->typname), context)};
-    ReleaseSysCache(type);
     return declaration;
 }
 
 }  // namespace
+
+int bound_types(Oid type, Oid (&types)[kMaxTypeLevels]) {
+    for (int count = 0; count < kMaxTypeLevels; ++count) {
+        types[count] = type;
+        HeapTuple tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(type));
+        if (!HeapTupleIsValid(tuple)) {
+            elog(ERROR, "cache lookup failed for type %u", type);
+        }
+        const auto* form = reinterpret_cast<Form_pg_type>(GETSTRUCT(tuple));
+        const Oid next = form->typtype == TYPTYPE_DOMAIN ? form->typbasetype
+                         : IsTrueArrayType(form)         ? form->typelem
+                                                         : InvalidOid;
+        ReleaseSysCache(tuple);
+        if (!OidIsValid(next)) {
+            return count + 1;
+        }
+        type = next;
+    }
+    ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+                    errmsg("type %u is a chain of more than %d domains and arrays", types[0], kMaxTypeLevels),
+                    errhint("The catalog was edited into a cycle; restore it from a backup.")));
+    pg_unreachable();
+}
 
 std::vector<core::DeclaredColumn> declared_columns(const RowCodec* codec) {
     std::vector<core::DeclaredColumn> columns;
     columns.reserve(codec->declaration_count);
     for (std::uint32_t i = 0; i < codec->declaration_count; ++i) {
         const ColumnDeclaration& declaration = codec->declarations[i];
-        columns.push_back({declaration.name_utf8, declaration.type_schema_utf8, declaration.type_name_utf8});
+        core::DeclaredColumn column{declaration.name_utf8, {}};
+        for (int l = 0; l < declaration.level_count; ++l) {
+            const TypeLevelDeclaration& level = declaration.levels[l];
+            column.type.push_back(core::TypeLevel{static_cast<core::TypeLevel::Kind>(level.kind),
+                                                  level.schema_utf8, level.name_utf8});
+        }
+        columns.push_back(std::move(column));
     }
     return columns;
 }

@@ -49,12 +49,21 @@ struct PrivateValue {
     core::Digest commitment;
 };
 
+// kMaxTypeLevels bounds a column's type chain (domains over arrays over
+// domains ...), which only a catalog edited into a cycle could exceed.
+inline constexpr int kMaxTypeLevels = 32;
+
 // ColumnDeclaration: a non-dropped column as the catalog declares it, in
-// UTF-8 (core::DeclaredColumn).
+// UTF-8 (core::DeclaredColumn); levels[i] as core::TypeLevel.
+struct TypeLevelDeclaration {
+    char kind;
+    const char* schema_utf8;
+    const char* name_utf8;
+};
 struct ColumnDeclaration {
     const char* name_utf8;
-    const char* type_schema_utf8;
-    const char* type_name_utf8;
+    int level_count;
+    TypeLevelDeclaration* levels;
 };
 
 struct RowCodec {
@@ -72,6 +81,11 @@ struct RowCodec {
     ColumnDeclaration* declarations;
     core::Digest columns_hash;
 };
+
+// bound_types fills types with the chain of types a column declared with
+// type is bound by (core::TypeLevel): the type, then a domain's base type or
+// an array's element type, down to a named type; answers their number.
+int bound_types(Oid type, Oid (&types)[kMaxTypeLevels]);
 
 // declared_columns: the codec's column declarations as the core takes them
 // (may throw: call inside call_cpp).

@@ -130,8 +130,9 @@ int64 seal_pending(int max_entries, uint64* sealed_entries) {
         "SELECT transaction_id, table_id, row_count, rows_root, column_count, columns_hash, committed_by, "
         "contract_ids FROM "
         "ledger.transactions "
-        "WHERE block_height IS NULL AND row_count IS NOT NULL AND rows_root IS NOT NULL AND committed_by IS "
-        "NOT NULL "
+        "WHERE block_height IS NULL AND row_count IS NOT NULL AND rows_root IS NOT NULL AND column_count IS "
+        "NOT "
+        "NULL AND columns_hash IS NOT NULL AND committed_by IS NOT NULL "
         "ORDER BY transaction_id, table_id LIMIT $1",
         1, limit_type, limit_value, nullptr, false, 0);
     if (result != SPI_OK_SELECT) {

@@ -6,6 +6,7 @@ extern "C" {
 #include "access/relation.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
@@ -18,11 +19,10 @@ extern "C" {
 #include "utils/syscache.h"
 }
 
-#include <initializer_list>
-
 #include "pg/catalog.hpp"
 #include "pg/errors.hpp"
 #include "pg/internal_search_path.hpp"
+#include "pg/row_codec.hpp"
 
 namespace pgledger::pg {
 namespace {
@@ -101,7 +101,9 @@ Oid first_ledger_table(Matches matches) {
             continue;
         }
         const bool matched = matches(RelationGetDescr(table));
-        relation_close(table, AccessShareLock);
+        // Kept until the transaction ends: a column added concurrently
+        // could otherwise bind the type that this statement renames.
+        relation_close(table, NoLock);
         if (matched) {
             return tables[i];
         }
@@ -115,9 +117,9 @@ Oid ledger_table_holding(Oid type) {
     return first_ledger_table([&](TupleDesc columns) { return fields_contain(columns, type); });
 }
 
-// DeclaringColumn: a ledger table's column and the type in its declaration
-// that a check picked: the declared type itself, or an array's element
-// type, which names the array type (renaming or moving one does both).
+// DeclaringColumn: a ledger table's column and the type that a check
+// picked among those the column is bound by (bound_types: the declared type,
+// a domain's base type, an array's element type, down to a named type).
 struct DeclaringColumn {
     Oid table = InvalidOid;
     NameData column{};
@@ -133,10 +135,12 @@ DeclaringColumn find_declaring_column(Picks picks) {
             if (column->attisdropped) {
                 continue;
             }
-            for (const Oid type : {column->atttypid, get_element_type(column->atttypid)}) {
-                if (OidIsValid(type) && picks(type)) {
+            Oid types[kMaxTypeLevels];
+            const int count = bound_types(column->atttypid, types);
+            for (int level = 0; level < count; ++level) {
+                if (picks(types[level])) {
                     found.column = column->attname;
-                    found.type = type;
+                    found.type = types[level];
                     return true;
                 }
             }
@@ -157,10 +161,10 @@ void refuse_if_declared(const char* what, Picks picks) {
     if (OidIsValid(column.table)) {
         ereport(ERROR,
                 (errcode(ERRCODE_LEDGER_APPEND_ONLY), errmsg("%s is not allowed", what),
-                 errdetail("Column \"%s\" of ledger table \"%s\" is declared with type %s, and every "
-                           "transaction's entry binds the schema and name of its columns' types.",
+                 errdetail("The type of column \"%s\" of ledger table \"%s\" is bound by type %s: every "
+                           "transaction's entry binds the schema and name of each such type.",
                            NameStr(column.column), get_rel_name(column.table), format_type_be(column.type)),
-                 errhint("Keep the names and schemas of the types that ledger columns are declared with.")));
+                 errhint("Keep the names and schemas of the types that ledger columns are bound by.")));
     }
 }
 
@@ -174,9 +178,19 @@ Oid type_namespace(Oid type) {
     return namespace_oid;
 }
 
-bool is_table_like(ObjectType type) {
-    return type == OBJECT_TABLE || type == OBJECT_VIEW || type == OBJECT_MATVIEW ||
-           type == OBJECT_FOREIGN_TABLE;
+// names_relation: kind names a relation, whose row type is renamed or moved
+// with it (ALTER INDEX and ALTER SEQUENCE can rename a table too).
+bool names_relation(ObjectType kind) {
+    return kind == OBJECT_TABLE || kind == OBJECT_VIEW || kind == OBJECT_MATVIEW ||
+           kind == OBJECT_FOREIGN_TABLE || kind == OBJECT_INDEX || kind == OBJECT_SEQUENCE;
+}
+
+// extension_owns: type, or the relation whose row type it is, belongs to
+// extension, and moves with it.
+bool extension_owns(Oid extension, Oid type) {
+    const Oid relation = get_typ_typrelid(type);
+    return getExtensionOfObject(TypeRelationId, type) == extension ||
+           (OidIsValid(relation) && getExtensionOfObject(RelationRelationId, relation) == extension);
 }
 
 // refuse_if_named_type_declared checks the type a RenameStmt or
@@ -188,7 +202,7 @@ void refuse_if_named_type_declared(const char* action, ObjectType kind, Node* ob
     if (kind == OBJECT_TYPE || kind == OBJECT_DOMAIN) {
         type = LookupTypeNameOid(nullptr, makeTypeNameFromNameList(castNode(List, object)), true);
         what = OidIsValid(type) ? psprintf("%s type %s", action, format_type_be(type)) : nullptr;
-    } else if (is_table_like(kind) && relation != nullptr) {
+    } else if (names_relation(kind) && relation != nullptr) {
         const Oid relid = RangeVarGetRelid(relation, NoLock, true);
         type = OidIsValid(relid) ? get_rel_type_id(relid) : InvalidOid;
         what = OidIsValid(type) ? psprintf("%s \"%s\", and with it its row type %s,", action,
@@ -266,9 +280,8 @@ void check_type_move(const AlterObjectSchemaStmt* statement) {
         const char* name = strVal(statement->object);
         const Oid extension = get_extension_oid(name, true);
         if (OidIsValid(extension)) {
-            refuse_if_declared(
-                psprintf("moving extension \"%s\" to another schema", name),
-                [&](Oid declared) { return getExtensionOfObject(TypeRelationId, declared) == extension; });
+            refuse_if_declared(psprintf("moving extension \"%s\" to another schema", name),
+                               [&](Oid declared) { return extension_owns(extension, declared); });
         }
         return;
     }

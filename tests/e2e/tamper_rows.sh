@@ -8,7 +8,7 @@ source "$(dirname "$0")/common.bash"
 
 start_cluster
 
-# Six tables, each filled by three transactions of four rows sealed into three different
+# Seven tables, each filled by three transactions of four rows sealed into three different
 # blocks; the victims are in the middle transaction, so neither first nor last is special.
 cluster_psql > /dev/null <<'SQL'
 CREATE EXTENSION pgledger;
@@ -21,10 +21,13 @@ BEGIN
     END LOOP;
     CREATE TABLE t_retype (id int PRIMARY KEY, name text, amount bigint);
     PERFORM ledger.create_ledger_table('t_retype');
+    CREATE DOMAIN amount_d AS bigint;
+    CREATE TABLE t_domain (id int PRIMARY KEY, name text, amount amount_d);
+    PERFORM ledger.create_ledger_table('t_domain');
 END $$;
 SQL
 for batch in 0 1 2; do
-    for t in t_change t_delete t_forge t_unknown t_storage t_retype; do
+    for t in t_change t_delete t_forge t_unknown t_storage t_retype t_domain; do
         sql "INSERT INTO $t (id, name, amount)
              SELECT g, 'alice-' || lpad(g::text, 4, '0'), g * 1.5 FROM generate_series($batch * 4 + 1, $batch * 4 + 4) g" > /dev/null
     done
@@ -115,18 +118,31 @@ assert_problems t_storage \
 
 # (f) a column's type is changed in the catalog: bigint read as money. Both send the same
 # eight bytes, so every row still hashes as sealed; the columns its entries recorded differ.
-read -r entries first block <<< "$(sql "SELECT count(*), min(transaction_id),
-        (SELECT block_height FROM ledger.transactions y WHERE y.table_id = x.table_id ORDER BY transaction_id LIMIT 1)
-   FROM ledger.transactions x
-  WHERE table_id = (SELECT table_id FROM ledger.tables WHERE relation = 't_retype'::regclass)
-  GROUP BY table_id" -F ' ')"
+# (g) the same through a domain: the column keeps its declared type, whose base type changes.
+# entries_of TABLE -> "count first_transaction its_block" of the table's entries.
+entries_of() {
+    sql "SELECT count(*), min(transaction_id),
+            (SELECT block_height FROM ledger.transactions y WHERE y.table_id = x.table_id ORDER BY transaction_id LIMIT 1)
+       FROM ledger.transactions x
+      WHERE table_id = (SELECT table_id FROM ledger.tables WHERE relation = '$1'::regclass)
+      GROUP BY table_id" -F ' '
+}
+read -r entries first block <<< "$(entries_of t_retype)"
+read -r domain_entries domain_first domain_block <<< "$(entries_of t_domain)"
 behind_hooks f <<'SQL'
 UPDATE pg_attribute SET atttypid = 'money'::regtype WHERE attrelid = 't_retype'::regclass AND attname = 'amount';
+UPDATE pg_type SET typbasetype = 'money'::regtype, typinput = 'cash_in', typoutput = 'cash_out',
+       typreceive = 'cash_recv', typsend = 'cash_send' WHERE oid = 'amount_d'::regtype;
 SQL
-got=$(sql "SELECT amount FROM t_retype WHERE id = 1")
-[[ $got == \$* ]] || fail "(f) the catalog edit did not retype amount: [$got]"
+for t in t_retype t_domain; do
+    got=$(sql "SELECT amount FROM $t WHERE id = 1")
+    [[ $got == \$* ]] || fail "(f) the catalog edit did not retype $t.amount: [$got]"
+done
+changed="the table's columns or the ledger's record of them were changed behind the ledger, and sealed values may now be read as other types"
 assert_problems t_retype \
-    "$entries transactions (the first: transaction $first in block $block) recorded its first 5 columns with other names or types than the catalog now declares (id pg_catalog.int4, name pg_catalog.text, amount pg_catalog.money, ledger_transaction_id pg_catalog.int8, ledger_sequence_number pg_catalog.int4): the table's columns or the ledger's record of them were changed behind the ledger, and sealed values may now be read as other types"
+    "$entries transactions (the first: transaction $first in block $block) recorded its first 5 columns with other names or types than the catalog now declares (id pg_catalog.int4, name pg_catalog.text, amount pg_catalog.money, ledger_transaction_id pg_catalog.int8, ledger_sequence_number pg_catalog.int4): $changed"
+assert_problems t_domain \
+    "$domain_entries transactions (the first: transaction $domain_first in block $domain_block) recorded its first 5 columns with other names or types than the catalog now declares (id pg_catalog.int4, name pg_catalog.text, amount public.amount_d over pg_catalog.money, ledger_transaction_id pg_catalog.int8, ledger_sequence_number pg_catalog.int4): $changed"
 assert_problems chain
 
 pass

@@ -299,40 +299,73 @@ TEST(EntryHash, EveryFieldChangesTheHash) {
     EXPECT_NE(entry_hash(changed), original);
 }
 
+using Kind = TypeLevel::Kind;
+
+// A bigint column and an array of an enum.
 std::vector<DeclaredColumn> sample_columns() {
-    return {{"id", "pg_catalog", "int8"}, {"note", "public", "_mood"}};
+    return {{"id", {{Kind::named, "pg_catalog", "int8"}}},
+            {"moods", {{Kind::array, "", ""}, {Kind::named, "public", "mood"}}}};
 }
 
 TEST(ColumnsHash, MatchesHandAssembledEncoding) {
     Bytes expected = {0x07, 0x01};  // columns prefix, version
     put_u32(expected, 2);
-    for (const char* field : {"id", "pg_catalog", "int8", "note", "public", "_mood"}) {
-        put_u32(expected, static_cast<std::uint32_t>(std::strlen(field)));
-        put_bytes(expected, field);
-    }
+    const auto put_text = [&expected](const char* text) {
+        put_u32(expected, static_cast<std::uint32_t>(std::strlen(text)));
+        put_bytes(expected, text);
+    };
+    put_text("id");
+    put_u32(expected, 1);  // one level
+    expected.push_back('t');
+    put_text("pg_catalog");
+    put_text("int8");
+    put_text("moods");
+    put_u32(expected, 2);
+    expected.push_back('a');  // an array level has no name
+    put_text("");
+    put_text("");
+    expected.push_back('t');
+    put_text("public");
+    put_text("mood");
     EXPECT_EQ(to_hex(columns_hash(sample_columns(), 2)), to_hex(reference_sha256(expected)));
 }
 
 TEST(ColumnsHash, BindsEveryNameAndTypeOfThePrefix) {
     const Digest original = columns_hash(sample_columns(), 2);
     auto changed = sample_columns();
-    changed[0].type_name = "money";  // the same eight bytes read as another type
+    changed[0].type[0].name = "money";  // the same eight bytes read as another type
     EXPECT_NE(columns_hash(changed, 2), original);
     changed = sample_columns();
-    changed[1].type_schema = "other";
+    changed[1].type[1].schema = "other";
     EXPECT_NE(columns_hash(changed, 2), original);
     changed = sample_columns();
     changed[0].name = "ID";
     EXPECT_NE(columns_hash(changed, 2), original);
+    changed = sample_columns();
+    changed[1].type.erase(changed[1].type.begin());  // mood, no longer an array of it
+    EXPECT_NE(columns_hash(changed, 2), original);
     // The length prefixes keep a name from shifting into its type.
     changed = sample_columns();
-    changed[0] = {"idp", "g_catalog", "int8"};
+    changed[0] = {"idp", {{Kind::named, "g_catalog", "int8"}}};
     EXPECT_NE(columns_hash(changed, 2), original);
+}
+
+TEST(ColumnsHash, BindsTheBaseTypeOfADomain) {
+    const std::vector<DeclaredColumn> over_bigint = {
+        {"amount", {{Kind::domain, "public", "amount"}, {Kind::named, "pg_catalog", "int8"}}}};
+    auto over_money = over_bigint;
+    over_money[0].type[1].name = "money";
+    EXPECT_NE(columns_hash(over_money, 1), columns_hash(over_bigint, 1));
+    auto named = over_bigint;
+    named[0].type[0].kind = Kind::named;
+    EXPECT_NE(columns_hash(named, 1), columns_hash(over_bigint, 1));
+    EXPECT_EQ(type_text(over_bigint[0].type), "public.amount over pg_catalog.int8");
+    EXPECT_EQ(type_text(sample_columns()[1].type), "array of public.mood");
 }
 
 TEST(ColumnsHash, CoversOnlyThePrefixAColumnLaterAddedLeavesAlone) {
     auto added = sample_columns();
-    added.push_back({"memo", "pg_catalog", "text"});
+    added.push_back({"memo", {{Kind::named, "pg_catalog", "text"}}});
     EXPECT_EQ(columns_hash(added, 2), columns_hash(sample_columns(), 2));
     EXPECT_NE(columns_hash(added, 3), columns_hash(added, 2));
     EXPECT_THROW(columns_hash(sample_columns(), 3), std::out_of_range);

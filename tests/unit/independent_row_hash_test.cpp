@@ -53,6 +53,7 @@ using pgledger::core::IndexedRow;
 using pgledger::core::RowHasher;
 using pgledger::core::RowHashPrefix;
 using pgledger::core::to_hex;
+using pgledger::core::TypeLevel;
 using pgledger::core::ValueKind;
 using pgledger::core::wide_merkle_root;
 
@@ -262,6 +263,39 @@ class IndependentRowHash : public ::testing::Test {
 
     std::string qualified(const std::string& table) const { return schema_ + "." + table; }
 
+    // declared_columns reads each column's type chain from the catalog: a
+    // domain's base type, an array's element type, down to a named type.
+    static std::vector<DeclaredColumn> declared_columns(Connection& db, const std::string& relation) {
+        const Result levels = db.run(
+            "WITH RECURSIVE chain AS ("
+            "  SELECT attnum, attname, 1 AS level, atttypid AS type FROM pg_attribute"
+            "   WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped"
+            "  UNION ALL"
+            "  SELECT c.attnum, c.attname, c.level + 1, CASE t.typtype WHEN 'd' THEN t.typbasetype ELSE "
+            "t.typelem END"
+            "    FROM chain c JOIN pg_type t ON t.oid = c.type"
+            "   WHERE t.typtype = 'd' OR (t.typelem <> 0 AND t.typsubscript = "
+            "'array_subscript_handler'::regproc))"
+            "SELECT c.attnum, c.attname, CASE WHEN t.typtype = 'd' THEN 'd' WHEN t.typelem <> 0 AND "
+            "t.typsubscript = 'array_subscript_handler'::regproc THEN 'a' ELSE 't' END, n.nspname, t.typname"
+            "  FROM chain c JOIN pg_type t ON t.oid = c.type JOIN pg_namespace n ON n.oid = t.typnamespace"
+            " ORDER BY c.attnum, c.level",
+            {relation});
+        std::vector<DeclaredColumn> declared;
+        std::string attnum;
+        for (int i = 0; i < PQntuples(levels.get()); ++i) {
+            if (attnum != PQgetvalue(levels.get(), i, 0)) {
+                attnum = PQgetvalue(levels.get(), i, 0);
+                declared.push_back({PQgetvalue(levels.get(), i, 1), {}});
+            }
+            const auto kind = static_cast<TypeLevel::Kind>(PQgetvalue(levels.get(), i, 2)[0]);
+            const bool array = kind == TypeLevel::Kind::array;
+            declared.back().type.push_back({kind, array ? "" : PQgetvalue(levels.get(), i, 3),
+                                            array ? "" : PQgetvalue(levels.get(), i, 4)});
+        }
+        return declared;
+    }
+
     // recompute reads every row of table and its sealed row hashes through
     // libpq and recomputes each hash from the encoding rules alone.
     Comparison recompute(const std::string& table) {
@@ -275,16 +309,13 @@ class IndependentRowHash : public ::testing::Test {
             std::uint32_t ordinal;
         };
         std::vector<Column> columns;
-        std::vector<DeclaredColumn> declared;
         const Result attributes = db.run(
-            "SELECT a.attname, a.attgenerated <> '', n.nspname, t.typname FROM pg_attribute a "
-            "JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace n ON n.oid = t.typnamespace "
-            "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+            "SELECT attname, attgenerated <> '' FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > "
+            "0 AND NOT attisdropped ORDER BY attnum",
             {relation});
+        const std::vector<DeclaredColumn> declared = declared_columns(db, relation);
         for (int i = 0; i < PQntuples(attributes.get()); ++i) {
             const std::string name = PQgetvalue(attributes.get(), i, 0);
-            declared.push_back(
-                {name, PQgetvalue(attributes.get(), i, 2), PQgetvalue(attributes.get(), i, 3)});
             const bool generated = std::strcmp(PQgetvalue(attributes.get(), i, 1), "t") == 0;
             const auto ordinal = static_cast<std::uint32_t>(i + 1);
             if (!generated && name != "ledger_transaction_id" && name != "ledger_sequence_number") {

@@ -104,19 +104,26 @@ void seal_block(SyntheticLedger& ledger, std::uint64_t height) {
     ledger.blocks[height] = block;
 }
 
+TypeLevel named(const std::string& schema, const std::string& name) {
+    return TypeLevel{TypeLevel::Kind::named, schema, name};
+}
+
 // Genesis; block 1: txn 10 (A: 1-3, B: 4-5), txn 11 (A: 1); block 2:
 // txn 12 (A: 1-2); txn 13 (A: 1) committed but not yet sealed. Table A
 // gained a column between blocks 1 and 2.
 SyntheticLedger intact_ledger() {
     SyntheticLedger ledger;
-    ledger.declared[kTableA] = {{"id", "pg_catalog", "int8"}, {"value", "pg_catalog", "text"}};
-    ledger.declared[kTableB] = {{"id", "pg_catalog", "int8"}, {"value", "pg_catalog", "varchar"}};
+    ledger.declared[kTableA] = {{"id", {named("pg_catalog", "int8")}},
+                                {"value", {named("pg_catalog", "text")}}};
+    ledger.declared[kTableB] = {{"id", {named("pg_catalog", "int8")}},
+                                {"value", {named("pg_catalog", "varchar")}}};
     seal_block(ledger, 0);
     append(ledger, 10, kTableA, {1, 2, 3}, 1);
     append(ledger, 10, kTableB, {4, 5}, 1);
     append(ledger, 11, kTableA, {1}, 1);
     seal_block(ledger, 1);
-    ledger.declared[kTableA].push_back({"memo", "public", "mood"});
+    ledger.declared[kTableA].push_back(
+        {"memo", {TypeLevel{TypeLevel::Kind::array, "", ""}, named("public", "mood")}});
     append(ledger, 12, kTableA, {1, 2}, 2);
     seal_block(ledger, 2);
     append(ledger, 13, kTableA, {1}, std::nullopt);
@@ -518,31 +525,32 @@ TEST(Verifier, ColumnTypeChangedInTheCatalog) {
     // can tell. Each group of entries recording the same columns is named
     // once, and the blocks, which sealed the recorded columns, are not.
     SyntheticLedger ledger = intact_ledger();
-    ledger.declared[kTableA][0].type_name = "money";
+    ledger.declared[kTableA][0].type[0].name = "money";
     EXPECT_EQ(
         verify(ledger),
-        (Problems{"table 1: 2 transactions (the first: transaction 10 in block 1) recorded its first 2 "
-                  "columns with other names or types than the catalog now declares (id "
-                  "pg_catalog.money, value pg_catalog.text): the table's columns or the ledger's record "
-                  "of them were changed behind the ledger, and sealed values may now be read as other "
-                  "types",
-                  "table 1: 2 transactions (the first: transaction 12 in block 2) recorded its first 3 "
-                  "columns with other names or types than the catalog now declares (id "
-                  "pg_catalog.money, value pg_catalog.text, memo public.mood): the table's columns or "
-                  "the ledger's record of them were changed behind the ledger, and sealed values may "
-                  "now be read as other types"}));
+        (Problems{
+            "table 1: 2 transactions (the first: transaction 10 in block 1) recorded its first 2 "
+            "columns with other names or types than the catalog now declares (id "
+            "pg_catalog.money, value pg_catalog.text): the table's columns or the ledger's record "
+            "of them were changed behind the ledger, and sealed values may now be read as other "
+            "types",
+            "table 1: 2 transactions (the first: transaction 12 in block 2) recorded its first 3 "
+            "columns with other names or types than the catalog now declares (id "
+            "pg_catalog.money, value pg_catalog.text, memo array of public.mood): the table's columns or "
+            "the ledger's record of them were changed behind the ledger, and sealed values may "
+            "now be read as other types"}));
     EXPECT_EQ(verify_tables(ledger, {kTableB}), Problems{}) << "table A is not checked";
 }
 
 TEST(Verifier, TypeOfALaterColumnChangedConcernsOnlyLaterTransactions) {
     SyntheticLedger ledger = intact_ledger();
-    ledger.declared[kTableA][2].type_schema = "other";
+    ledger.declared[kTableA][2].type[1].schema = "other";
     const Problems problems = verify(ledger);
     ASSERT_EQ(problems.size(), 1u) << ::testing::PrintToString(problems);
     EXPECT_NE(problems[0].find("2 transactions (the first: transaction 12 in block 2) recorded its first 3"),
               std::string::npos)
         << problems[0];
-    EXPECT_NE(problems[0].find("memo other.mood"), std::string::npos) << problems[0];
+    EXPECT_NE(problems[0].find("memo array of other.mood"), std::string::npos) << problems[0];
 }
 
 TEST(Verifier, RecordedColumnCountAltered) {
@@ -550,10 +558,11 @@ TEST(Verifier, RecordedColumnCountAltered) {
     entry_of(ledger, 13, kTableA).fields.column_count = 5;
     EXPECT_EQ(
         verify(ledger),
-        Problems{"table 1: 1 transaction (the first: transaction 13, not yet sealed) "
-                 "recorded its first 5 columns, but the table now has only 3 (id pg_catalog.int8, value "
-                 "pg_catalog.text, memo public.mood): the table's columns or the ledger's record of them "
-                 "were changed behind the ledger, and sealed values may now be read as other types"});
+        Problems{
+            "table 1: 1 transaction (the first: transaction 13, not yet sealed) "
+            "recorded its first 5 columns, but the table now has only 3 (id pg_catalog.int8, value "
+            "pg_catalog.text, memo array of public.mood): the table's columns or the ledger's record of them "
+            "were changed behind the ledger, and sealed values may now be read as other types"});
 }
 
 }  // namespace
