@@ -7,14 +7,17 @@ extern "C" {
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 }
 
+#include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "core/chain.hpp"
 #include "pg/chain_loader.hpp"
@@ -63,6 +66,28 @@ std::uint64_t read_height(Jsonb* digest) {
     return height;
 }
 
+// write_iso_utc writes a block's sealed_at (the hashed Unix microseconds) in ISO
+// 8601 UTC, whatever the session's DateStyle and time zone: the digest is
+// kept outside the database and compared as text.
+void write_iso_utc(std::int64_t unix_us, char* out, std::size_t size) {
+    const TimestampTz sealed_at = unix_us - (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+    pg_tm time{};
+    fsec_t fraction = 0;
+    if (timestamp2tm(sealed_at, nullptr, &time, &fraction, nullptr, nullptr) != 0 || time.tm_year < 1 ||
+        time.tm_year > 9999) {
+        ereport(ERROR, (errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+                        errmsg("the newest block's sealed_at is out of range")));
+    }
+    snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", time.tm_year, time.tm_mon, time.tm_mday,
+             time.tm_hour, time.tm_min, time.tm_sec, static_cast<int>(fraction));
+}
+
+// hex_into writes a digest's 64 hex digits and a NUL into out.
+void hex_into(const core::Digest& digest, char* out) {
+    const std::string hex = core::to_hex(digest);
+    std::memcpy(out, hex.c_str(), hex.size() + 1);
+}
+
 }  // namespace
 }  // namespace pgledger::pg
 
@@ -75,27 +100,39 @@ PG_FUNCTION_INFO_V1(pgledger_verify_digest);
 
 extern "C" Datum pgledger_digest(PG_FUNCTION_ARGS) {
     SPI_connect();
-    // sealed_at in ISO 8601 UTC, whatever the session's DateStyle and time
-    // zone: the digest is kept outside the database and compared as text.
-    if (SPI_execute("SELECT b.height, encode(b.block_hash, 'hex'), encode(g.block_hash, 'hex'), "
-                    "to_char(b.sealed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
-                    "FROM ledger.blocks b, ledger.blocks g WHERE g.height = 0 ORDER BY b.height DESC LIMIT 1",
-                    true, 0) != SPI_OK_SELECT) {
-        elog(ERROR, "pgledger could not read ledger.blocks");
-    }
-    if (SPI_processed == 0) {
+    // The digest names the newest block by the hash the chain recomputes
+    // to: a digest of an altered chain could never verify, so none is given.
+    auto* chain = owned_by_context<pgledger::core::Chain>(CurrentMemoryContext);
+    load_chain(*chain, nullptr);
+    if (chain->empty()) {
         ereport(ERROR,
                 (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE), errmsg("the ledger has no blocks yet"),
                  errhint("Create a ledger table with ledger.create_ledger_table() first.")));
     }
-    HeapTuple tuple = SPI_tuptable->vals[0];
-    TupleDesc descriptor = SPI_tuptable->tupdesc;
-    char* json = psprintf(
-        "{\"format\": %d, \"height\": %s, \"block_hash\": \"%s\", \"genesis_hash\": \"%s\", \"sealed_at\": "
-        "\"%s\"}",
-        kDigestFormat, SPI_getvalue(tuple, descriptor, 1), SPI_getvalue(tuple, descriptor, 2),
-        SPI_getvalue(tuple, descriptor, 3), SPI_getvalue(tuple, descriptor, 4));
+    auto* problems = owned_by_context<std::vector<std::string>>(CurrentMemoryContext);
+    call_cpp([&] { *problems = pgledger::core::chain_problems(*chain); });
+    if (!problems->empty()) {
+        ereport(ERROR,
+                (errcode(ERRCODE_DATA_CORRUPTED), errmsg("the hash chain was altered; no digest is given"),
+                 errdetail("%s", problems->front().c_str()),
+                 errhint("Run SELECT * FROM ledger.verify() to see what was altered.")));
+    }
+    const pgledger::core::StoredBlock& newest = chain->rbegin()->second;
+    char block_hash[2 * std::tuple_size<pgledger::core::Digest>::value + 1];
+    char genesis_hash[2 * std::tuple_size<pgledger::core::Digest>::value + 1];
+    call_cpp([&] {
+        hex_into(newest.stored_hash, block_hash);
+        hex_into(chain->begin()->second.stored_hash, genesis_hash);
+    });
+    const auto height = static_cast<unsigned long long>(newest.header.height);
+    char sealed_at[sizeof "YYYY-MM-DDTHH:MM:SS.ffffffZ" + 8];
+    write_iso_utc(newest.header.sealed_at_unix_us, sealed_at, sizeof sealed_at);
+    // SPI_finish frees what was allocated since SPI_connect, the chain too.
     SPI_finish();
+    char* json = psprintf(
+        "{\"format\": %d, \"height\": %llu, \"block_hash\": \"%s\", \"genesis_hash\": \"%s\", \"sealed_at\": "
+        "\"%s\"}",
+        kDigestFormat, height, block_hash, genesis_hash, sealed_at);
     return DirectFunctionCall1(jsonb_in, CStringGetDatum(json));
 }
 

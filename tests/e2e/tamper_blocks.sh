@@ -59,6 +59,12 @@ assert_problems chain \
     "block 3 was altered: its transactions no longer hash to its merkle root" \
     "?block 4 does not link to block 3: *"
 assert_problems t
+# No digest is given of a chain that does not recompute: it could never verify.
+out=$(cluster_psql -At -v VERBOSITY=verbose -c "SELECT ledger.digest()" 2>&1) &&
+    fail "digest() of the altered chain returned [$out]"
+grep -q 'ERROR:  XX001: the hash chain was altered; no digest is given' <<< "$out" ||
+    fail "digest() of the altered chain failed, but not with XX001: $out"
+grep -q 'DETAIL:  block 3 was altered' <<< "$out" || fail "digest()'s refusal does not name block 3: $out"
 
 # (b) a middle block deleted.
 fresh_chain
