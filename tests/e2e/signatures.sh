@@ -209,6 +209,21 @@ echo -n "$sig1" | xxd -r -p > "$KEYS/check.sig"
 openssl pkeyutl -verify -rawin -pubin -inkey "$KEYS/acme.pub.pem" -in "$KEYS/check.bin" -sigfile "$KEYS/check.sig" > /dev/null ||
     fail "openssl does not verify acme's stored signature of transaction $tx1"
 
+# The commit-time signature checks follow no caller's search_path: with an operator that makes
+# every bigint equal first on it, acme's signature of transaction 1 would stand for this one.
+cluster_psql > /dev/null << 'SQL' || fail "creating the hijacking operator failed"
+CREATE SCHEMA hijack;
+CREATE FUNCTION hijack.always_equal(bigint, bigint) RETURNS boolean LANGUAGE sql AS 'SELECT true';
+CREATE OPERATOR hijack.= (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = hijack.always_equal);
+SQL
+session LG205 "an unsigned commit under a search_path whose = makes every transaction id equal" << 'EOF'
+SET search_path = hijack, pg_catalog, public;
+SET ledger.required_signers = 'acme';
+INSERT INTO t VALUES (50, 'unsigned', 1);
+EOF
+grep -qF 'this transaction must be signed by participant "acme"' <<< "$SESSION_ERR" ||
+    fail "the hijacked unsigned commit was refused with another message: $SESSION_ERR"
+
 # acme and globex both sign one transaction.
 session 00000 "a transaction signed by acme and globex" << EOF
 BEGIN;
