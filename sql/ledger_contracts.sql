@@ -170,6 +170,10 @@ SELECT table_name, ok, problem FROM ledger.verify() WHERE NOT ok;
 UPDATE pg_proc SET prosrc = :'recorded_source'
 WHERE oid = 'contract_no_overdraft_v2.positive_amount(public.withdrawals)'::regprocedure;
 SELECT bool_and(ok) AS verified FROM ledger.verify();
+-- The recorded definitions read the same whatever the auditor's quoting.
+SET quote_all_identifiers = on;
+SELECT table_name, ok, problem FROM ledger.verify() WHERE NOT ok;
+RESET quote_all_identifiers;
 
 -- Equal values of a lock column take the same lock, however they print:
 -- numeric 1.0 and 1.00, one instant under two time zones.

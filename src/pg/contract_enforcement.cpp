@@ -30,7 +30,7 @@ extern "C" {
 #include "pg/cache_lifetime.hpp"
 #include "pg/cpp_boundary.hpp"
 #include "pg/errors.hpp"
-#include "pg/internal_search_path.hpp"
+#include "pg/internal_settings.hpp"
 #include "pg/spi_values.hpp"
 
 namespace pgledger::pg {
@@ -176,7 +176,7 @@ TableContracts* load_table_contracts(Relation relation, std::uint64_t table_id) 
     // complete: invalidations processed meanwhile may drop the cache.
     MemoryContext built =
         AllocSetContextCreate(CacheMemoryContext, "pgledger contracts of a table", ALLOCSET_SMALL_SIZES);
-    const int nest_level = pin_internal_search_path();
+    const int nest_level = pin_internal_settings();
     SPI_connect();
     Oid types[2] = {INT8OID, TEXTOID};
     Datum values[2] = {Int64GetDatum(static_cast<int64>(table_id)),
@@ -231,7 +231,7 @@ TableContracts* load_table_contracts(Relation relation, std::uint64_t table_id) 
         }
     }
     SPI_finish();
-    unpin_internal_search_path(nest_level);
+    unpin_internal_settings(nest_level);
     entry = static_cast<TableContracts*>(hash_search(contracts_cache(), &relid, HASH_ENTER, &found));
     if (found) {
         retire_context(entry->context);
@@ -355,7 +355,7 @@ void check_transaction(const core::PendingTransaction& transaction) {
                        PointerGetDatum(construct_array(tables, id_count, INT8OID, 8, true, TYPALIGN_DOUBLE))};
     // One row per distinct transaction check of the contract versions, for
     // the tables the transaction wrote to: each runs once.
-    const int nest_level = pin_internal_search_path();
+    const int nest_level = pin_internal_settings();
     const int result = SPI_execute_with_args(
         "SELECT DISTINCT c.contract_name, c.version, "
         "CASE WHEN k->>'transaction_check' IS NOT NULL "
@@ -393,7 +393,7 @@ void check_transaction(const core::PendingTransaction& transaction) {
                      errhint("Nothing of this transaction is committed; complete it and retry.")));
         }
     }
-    unpin_internal_search_path(nest_level);
+    unpin_internal_settings(nest_level);
 }
 
 }  // namespace pgledger::pg

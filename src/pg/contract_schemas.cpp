@@ -12,7 +12,7 @@ extern "C" {
 #include <cstring>
 
 #include "pg/catalog.hpp"
-#include "pg/internal_search_path.hpp"
+#include "pg/internal_settings.hpp"
 
 namespace pgledger::pg {
 namespace {
@@ -47,7 +47,7 @@ bool is_recorded_contract_schema(Oid schema) {
     if (name == nullptr || !has_contract_schema_shape(name) || !OidIsValid(ledger_relation("contracts"))) {
         return false;
     }
-    const int nest_level = pin_internal_search_path();
+    const int nest_level = pin_internal_settings();
     SPI_connect();
     Oid types[1] = {NAMEOID};
     Datum values[1] = {CStringGetDatum(name)};
@@ -55,13 +55,14 @@ bool is_recorded_contract_schema(Oid schema) {
                                              types, values, nullptr, true, 1);
     const bool recorded = result == SPI_OK_SELECT && SPI_processed > 0;
     SPI_finish();
-    unpin_internal_search_path(nest_level);
+    unpin_internal_settings(nest_level);
     return recorded;
 }
 
 const char* contract_definitions_sql(const char* schema_expression) {
     return psprintf(
-        "(SELECT coalesce(string_agg(pg_get_functiondef(p.oid), E'\\n' ORDER BY p.oid::regprocedure::text), "
+        "(SELECT coalesce(string_agg(pg_get_functiondef(p.oid), E'\\n' ORDER BY p.oid::regprocedure::text "
+        "COLLATE \"C\"), "
         "'') "
         "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %s)",
         schema_expression);

@@ -21,6 +21,6 @@ bool is_recorded_contract_schema(Oid schema);
 const char* contract_definitions_sql(const char* schema_expression);
 
 // Function definitions print type names qualified or not depending on the
-// search path, so they are always read under pin_internal_search_path().
+// search path, so they are always read under pin_internal_settings().
 
 }  // namespace pgledger::pg

@@ -40,7 +40,7 @@ extern "C" {
 #include <initializer_list>
 
 #include "pg/catalog.hpp"
-#include "pg/internal_search_path.hpp"
+#include "pg/internal_settings.hpp"
 #include "pg/contract_schemas.hpp"
 #include "pg/erasure.hpp"
 #include "pg/errors.hpp"

@@ -28,7 +28,7 @@ extern "C" {
 #include "pg/contract_determinism.hpp"
 #include "pg/contract_enforcement.hpp"
 #include "pg/contract_schemas.hpp"
-#include "pg/internal_search_path.hpp"
+#include "pg/internal_settings.hpp"
 #include "pg/cpp_boundary.hpp"
 #include "pg/datum_conversion.hpp"
 #include "pg/spi_values.hpp"
@@ -306,10 +306,10 @@ extern "C" Datum pgledger_install_contract(PG_FUNCTION_ARGS) {
 
     Oid schema_type[1] = {TEXTOID};
     Datum schema_value[1] = {CStringGetTextDatum(schema)};
-    const int nest_level = pin_internal_search_path();
+    const int nest_level = pin_internal_settings();
     const int read = SPI_execute_with_args(psprintf("SELECT %s", contract_definitions_sql("$1")), 1,
                                            schema_type, schema_value, nullptr, false, 0);
-    unpin_internal_search_path(nest_level);
+    unpin_internal_settings(nest_level);
     if (read != SPI_OK_SELECT || SPI_processed != 1) {
         elog(ERROR, "pgledger could not read the contract's definitions");
     }

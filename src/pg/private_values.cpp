@@ -12,7 +12,7 @@ extern "C" {
 #include <cstring>
 
 #include "pg/catalog.hpp"
-#include "pg/internal_search_path.hpp"
+#include "pg/internal_settings.hpp"
 #include "pg/cpp_boundary.hpp"
 #include "pg/datum_conversion.hpp"
 #include "pg/errors.hpp"
@@ -57,7 +57,7 @@ SPIPlanPtr insert_salt_plan = nullptr;
 NameList private_column_names(std::uint64_t table_id) {
     MemoryContext caller = CurrentMemoryContext;
     NameList list{0, nullptr};
-    const int nest_level = pin_internal_search_path();
+    const int nest_level = pin_internal_settings();
     SPI_connect();
     Oid types[1] = {INT8OID};
     Datum values[1] = {Int64GetDatum(static_cast<int64>(table_id))};
@@ -72,7 +72,7 @@ NameList private_column_names(std::uint64_t table_id) {
         list.names[i] = MemoryContextStrdup(caller, name != nullptr ? name : "");
     }
     SPI_finish();
-    unpin_internal_search_path(nest_level);
+    unpin_internal_settings(nest_level);
     return list;
 }
 
@@ -113,7 +113,7 @@ void record_salts(const RowCodec* codec, const bool* nulls, const PrivateValue* 
         ereport(ERROR, (errcode(ERRCODE_LEDGER_PROTECTED_OBJECT),
                         errmsg("ledger.private_salts is missing; private values cannot be recorded")));
     }
-    const int nest_level = pin_internal_search_path();
+    const int nest_level = pin_internal_settings();
     SPI_connect();
     if (insert_salt_plan == nullptr) {
         Oid types[6] = {INT8OID, INT8OID, INT4OID, TEXTOID, BYTEAOID, BYTEAOID};
@@ -145,7 +145,7 @@ void record_salts(const RowCodec* codec, const bool* nulls, const PrivateValue* 
     }
     restore_user(caller);
     SPI_finish();
-    unpin_internal_search_path(nest_level);
+    unpin_internal_settings(nest_level);
 }
 
 RecordedSalts* load_recorded_salts(const RowCodec* codec) {
@@ -156,7 +156,7 @@ RecordedSalts* load_recorded_salts(const RowCodec* codec) {
     control.hcxt = CurrentMemoryContext;
     salts->by_position =
         hash_create("pgledger recorded salts", 256, &control, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-    const int nest_level = pin_internal_search_path();
+    const int nest_level = pin_internal_settings();
     SPI_connect();
     Oid types[1] = {INT8OID};
     Datum values[1] = {Int64GetDatum(static_cast<int64>(codec->table_id))};
@@ -182,7 +182,7 @@ RecordedSalts* load_recorded_salts(const RowCodec* codec) {
                  entry->value = value;
              });
     SPI_finish();
-    unpin_internal_search_path(nest_level);
+    unpin_internal_settings(nest_level);
     return salts;
 }
 

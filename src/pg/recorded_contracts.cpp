@@ -11,7 +11,7 @@ extern "C" {
 #include <cstring>
 
 #include "pg/contract_schemas.hpp"
-#include "pg/internal_search_path.hpp"
+#include "pg/internal_settings.hpp"
 #include "pg/cpp_boundary.hpp"
 #include "pg/spi_values.hpp"
 
@@ -26,9 +26,9 @@ RecordedContracts load_recorded_contracts(bool recompute) {
         recompute
             ? psprintf("c.definitions IS NOT DISTINCT FROM %s", contract_definitions_sql("c.schema_name"))
             : "true");
-    const int nest_level = pin_internal_search_path();
+    const int nest_level = pin_internal_settings();
     const int read = SPI_execute(query, true, 0);
-    unpin_internal_search_path(nest_level);
+    unpin_internal_settings(nest_level);
     if (read != SPI_OK_SELECT) {
         elog(ERROR, "pgledger could not read ledger.contracts");
     }

@@ -306,6 +306,7 @@ constexpr const char* kPinnedSettings[][2] = {
     {"bytea_output", "hex"},
     {"lc_monetary", "C"},
     {"search_path", "pg_catalog, pg_temp"},
+    {"quote_all_identifiers", "off"},
 };
 
 int pin_settings() {

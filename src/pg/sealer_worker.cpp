@@ -21,7 +21,7 @@ extern "C" {
 #include <cstring>
 
 #include "pg/catalog.hpp"
-#include "pg/internal_search_path.hpp"
+#include "pg/internal_settings.hpp"
 #include "pg/sealer.hpp"
 #include "pg/settings.hpp"
 
@@ -44,11 +44,11 @@ void seal_round() {
         uint64 sealed_entries = 0;
         if (OidIsValid(get_extension_oid(kExtension, true))) {
             pgstat_report_activity(STATE_RUNNING, "pgledger: sealing a block");
-            const int nest_level = pin_internal_search_path();
+            const int nest_level = pin_internal_settings();
             SPI_connect();
             (void)seal_pending(max_block_entries, &sealed_entries);
             SPI_finish();
-            unpin_internal_search_path(nest_level);
+            unpin_internal_settings(nest_level);
         }
         PopActiveSnapshot();
         CommitTransactionCommand();

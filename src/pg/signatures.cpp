@@ -29,7 +29,7 @@ extern "C" {
 #include "pg/cpp_boundary.hpp"
 #include "pg/datum_conversion.hpp"
 #include "pg/errors.hpp"
-#include "pg/internal_search_path.hpp"
+#include "pg/internal_settings.hpp"
 #include "pg/sealer.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi_values.hpp"
@@ -282,7 +282,7 @@ void require_signers(const core::PendingTransaction& transaction, std::uint64_t 
     }
     List* names = by_setting ? participant_list(required_signers, "ledger.required_signers") : NIL;
     names = list_concat_copy(names, session_signers);
-    const int nest_level = pin_internal_search_path();
+    const int nest_level = pin_internal_settings();
     ListCell* cell = nullptr;
     foreach (cell, names) {
         const char* participant = static_cast<const char*>(lfirst(cell));
@@ -298,7 +298,7 @@ void require_signers(const core::PendingTransaction& transaction, std::uint64_t 
                              "COMMIT.")));
         }
     }
-    unpin_internal_search_path(nest_level);
+    unpin_internal_settings(nest_level);
 }
 
 void recheck_signatures(const core::PendingTransaction& transaction) {
@@ -311,7 +311,7 @@ void recheck_signatures(const core::PendingTransaction& transaction) {
     if (!signed_here) {
         return;
     }
-    const int nest_level = pin_internal_search_path();
+    const int nest_level = pin_internal_settings();
     Oid types[1] = {INT8OID};
     Datum values[1] = {Int64GetDatum(static_cast<int64>(transaction.txn_id()))};
     if (SPI_execute_with_args("SELECT s.participant, s.signature, k.public_key, s.key_version "
@@ -352,7 +352,7 @@ void recheck_signatures(const core::PendingTransaction& transaction) {
                                     "insert.")));
         }
     }
-    unpin_internal_search_path(nest_level);
+    unpin_internal_settings(nest_level);
 }
 
 }  // namespace pgledger::pg

@@ -21,7 +21,7 @@ extern "C" {
 
 #include "pg/catalog.hpp"
 #include "pg/errors.hpp"
-#include "pg/internal_search_path.hpp"
+#include "pg/internal_settings.hpp"
 #include "pg/row_codec.hpp"
 
 namespace pgledger::pg {
@@ -72,7 +72,7 @@ bool type_contains(Oid type, Oid wanted) {
 // registered_ledger_tables: the relations ledger.tables registers, in the
 // current memory context.
 Oid* registered_ledger_tables(uint64* count) {
-    const int nest_level = pin_internal_search_path();
+    const int nest_level = pin_internal_settings();
     SPI_connect();
     if (SPI_execute("SELECT relation::oid FROM ledger.tables", true, 0) != SPI_OK_SELECT) {
         elog(ERROR, "pgledger could not read ledger.tables");
@@ -85,7 +85,7 @@ Oid* registered_ledger_tables(uint64* count) {
             DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null));
     }
     SPI_finish();
-    unpin_internal_search_path(nest_level);
+    unpin_internal_settings(nest_level);
     return tables;
 }
 

@@ -14,7 +14,8 @@
 //   kind 't': the value's characters in UTF-8
 //   kind 'o': the type's output text with DateStyle 'ISO, MDY', IntervalStyle
 //             postgres, TimeZone UTC, extra_float_digits 1, bytea_output hex,
-//             lc_monetary C, search_path pg_catalog, pg_temp; domains follow their
+//             lc_monetary C, search_path pg_catalog, pg_temp, quote_all_identifiers
+//             off; domains follow their
 //             base type. "char" is kind 'b' (one byte), xml kind 'o' without
 //             leading newlines.
 //
@@ -539,7 +540,9 @@ TEST_F(IndependentRowHash, EveryTypeFamilyInOneTable) {
 // reg* types render object names qualified or not depending on search_path,
 // which the pinned settings do not cover: the hash must still not depend on
 // the session that inserted or verifies the row.
-TEST_F(IndependentRowHash, RegclassRowsVerifyUnderAnySearchPath) {
+// reg* values render their names qualified and quoted as the settings say:
+// rows inserted under any search_path or quote_all_identifiers verify.
+TEST_F(IndependentRowHash, RegclassRowsVerifyUnderAnySearchPathOrQuoting) {
     const std::string refs = qualified("refs");
     writer_->run_script(
         "CREATE TABLE referenced (x int);"
@@ -551,7 +554,11 @@ TEST_F(IndependentRowHash, RegclassRowsVerifyUnderAnySearchPath) {
         refs + " VALUES (2, '" + qualified("referenced") + "', '" + qualified("mood") +
         "');"
         "SET search_path = " +
-        schema_ + ", public;");
+        schema_ +
+        ", public;"
+        "SET quote_all_identifiers = on;"
+        "INSERT INTO refs VALUES (3, 'referenced', 'mood');"
+        "RESET quote_all_identifiers;");
     seal("refs");
     for (const std::string& search_path :
          {schema_ + ", public", std::string("public"), std::string("pg_catalog")}) {

@@ -1,4 +1,4 @@
-#include "pg/internal_search_path.hpp"
+#include "pg/internal_settings.hpp"
 
 extern "C" {
 #include "postgres.h"
@@ -7,14 +7,16 @@ extern "C" {
 
 namespace pgledger::pg {
 
-int pin_internal_search_path() {
+int pin_internal_settings() {
     const int nest_level = NewGUCNestLevel();
     (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
                             true, 0, false);
+    (void)set_config_option("quote_all_identifiers", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
+                            0, false);
     return nest_level;
 }
 
-void unpin_internal_search_path(int nest_level) {
+void unpin_internal_settings(int nest_level) {
     AtEOXact_GUC(true, nest_level);
 }
 
