@@ -72,9 +72,16 @@ TimestampTz seal_time() {
 }  // namespace
 
 void ensure_genesis() {
-    lock_chain();
     // Only an empty chain gets a genesis: a chain whose genesis was deleted
-    // must stay broken for verification to report.
+    // must stay broken for verification to report. Blocks are never
+    // removed, so a chain seen non-empty stays so, and the chain is locked
+    // only to create the genesis: signing and conversion, which call this,
+    // must not hold the lock that sealing waits for until they commit.
+    spi_run("SELECT 1 FROM ledger.blocks LIMIT 1", SPI_OK_SELECT);
+    if (SPI_processed > 0) {
+        return;
+    }
+    lock_chain();
     spi_run("SELECT 1 FROM ledger.blocks LIMIT 1", SPI_OK_SELECT);
     if (SPI_processed > 0) {
         return;
@@ -112,6 +119,7 @@ int64 seal_pending(int max_entries, uint64* sealed_entries) {
     if (SPI_processed == 0) {
         return -1;
     }
+    lock_chain();
     ensure_genesis();
     spi_run("SELECT height, block_hash FROM ledger.blocks ORDER BY height DESC LIMIT 1", SPI_OK_SELECT);
     const int64 previous_height = spi_int64(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, 0);

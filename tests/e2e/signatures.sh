@@ -456,6 +456,22 @@ tx_new_key=$(out_value tx)
 same "$(sql "SELECT key_version FROM ledger_identity.transaction_signatures WHERE transaction_id = $tx_new_key")" 2 \
     "the key version recorded with the new key's signature"
 
+# --- an open signing transaction does not hold up sealing ---------------------------------
+# Signing reads the ledger id, which the genesis block gives. It locks the chain only while
+# creating a genesis, so a signer that has not committed yet cannot stall the sealer.
+cluster_psql -At > "$KEYS/open_signer.out" 2>&1 << EOF &
+BEGIN;
+SELECT length(ledger.key_digest('acme', 1, decode('$ACME', 'hex')));
+SELECT pg_sleep(4);
+COMMIT;
+EOF
+signer=$!
+wait_for "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(4)%'" 1 10
+sql "INSERT INTO notes VALUES (90, 'sealed while a signer is open')" > /dev/null
+out=$(cluster_psql -At -c "SET lock_timeout = '2s'" -c "SELECT ledger.seal()" 2>&1) ||
+    fail "seal() waited for a signing transaction that had not committed: $out"
+wait "$signer" || fail "the open signing transaction failed: $(cat "$KEYS/open_signer.out")"
+
 # --- revocation -----------------------------------------------------------------------------
 
 auth_globex_v2=$(key_proof globex globex 2 "$MALLORY") || fail "globex's authorisation for version 2"
