@@ -28,6 +28,8 @@ CREATE TABLE a_partitioned (id int) PARTITION BY RANGE (id);
 CREATE TABLE a_parent (id int);
 CREATE TABLE a_child () INHERITS (a_parent);
 CREATE TABLE has_position_column (id int, ledger_transaction_id bigint);
+CREATE TYPE typed_row AS (id int);
+CREATE TABLE a_typed_table OF typed_row;
 CREATE INDEX plain_table_id ON plain_table (id);
 
 SELECT statement, outcome(statement) FROM (VALUES
@@ -41,6 +43,7 @@ SELECT statement, outcome(statement) FROM (VALUES
     ('SELECT ledger.create_ledger_table(''a_parent'')'),
     ('SELECT ledger.create_ledger_table(''a_child'')'),
     ('SELECT ledger.create_ledger_table(''has_position_column'')'),
+    ('SELECT ledger.create_ledger_table(''a_typed_table'')'),
     ('SELECT ledger.create_ledger_table(''pg_class'')'),
     ('SELECT ledger.create_ledger_table(''ledger.blocks'')'),
     ('SELECT ledger.create_ledger_table(''no_such_table'')'),

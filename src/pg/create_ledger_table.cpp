@@ -84,6 +84,15 @@ void check_convertible(Relation relation) {
                  errdetail("Statements on a parent table would reach the ledger rows of its children."),
                  errhint("Make a standalone table a ledger table.")));
     }
+    if (OidIsValid(relation->rd_rel->reloftype)) {
+        ereport(ERROR,
+                (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                 errmsg("typed table \"%s\" cannot be a ledger table", name),
+                 errdetail(
+                     "Its columns follow type %s, whose ALTER TYPE ... CASCADE would rename or retype them.",
+                     format_type_be(relation->rd_rel->reloftype)),
+                 errhint("Detach it from the type first: ALTER TABLE ... NOT OF.")));
+    }
     if (is_ledger_table(relid)) {
         ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT), errmsg("\"%s\" is already a ledger table", name),
                         errhint("See ledger.tables for the ledger tables of this database.")));
