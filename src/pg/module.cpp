@@ -34,7 +34,11 @@ extern "C" void _PG_init(void) {
     pgledger::pg::install_guards();
     pgledger::pg::register_transaction_callbacks();
     if (preloaded) {
-        pgledger::pg::register_sealer_workers();
+        // No sealer while pg_upgrade rebuilds the catalog: it would write
+        // blocks into tables whose files the old cluster's then replace.
+        if (!IsBinaryUpgrade) {
+            pgledger::pg::register_sealer_workers();
+        }
         pgledger::pg::request_contract_shared_memory();
     }
 }
