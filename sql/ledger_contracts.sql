@@ -174,6 +174,17 @@ SELECT bool_and(ok) AS verified FROM ledger.verify();
 SET quote_all_identifiers = on;
 SELECT table_name, ok, problem FROM ledger.verify() WHERE NOT ok;
 RESET quote_all_identifiers;
+-- Contract functions name the row types they take, and the ledger recorded
+-- their definitions with those names: renaming or moving such a type, also
+-- through its table or schema, is refused.
+CREATE SCHEMA elsewhere;
+SELECT statement, outcome(statement) FROM (VALUES
+    ('ALTER TABLE withdrawals RENAME TO outgoing'),
+    ('ALTER TABLE withdrawals SET SCHEMA elsewhere'),
+    ('ALTER SCHEMA public RENAME TO main')
+) AS cases(statement);
+SELECT bool_and(ok) AS verified FROM ledger.verify();
+DROP SCHEMA elsewhere;
 
 -- Equal values of a lock column take the same lock, however they print:
 -- numeric 1.0 and 1.00, one instant under two time zones.

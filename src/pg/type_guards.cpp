@@ -15,6 +15,7 @@ extern "C" {
 #include "parser/parse_type.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/regproc.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 }
@@ -150,12 +151,67 @@ DeclaringColumn find_declaring_column(Picks picks) {
     return found;
 }
 
+// ContractFunctionType: a recorded contract's function whose signature
+// names a type that a check picked (among the types it is bound by). The
+// ledger recorded the function's definition as text, which names its
+// argument and result types by schema and name.
+struct ContractFunctionType {
+    Oid function = InvalidOid;
+    Oid type = InvalidOid;
+};
+
+template <typename Picks>
+ContractFunctionType find_contract_function(Picks picks) {
+    const int nest_level = pin_internal_settings();
+    SPI_connect();
+    if (SPI_execute("SELECT d.objid, d.refobjid FROM pg_depend d JOIN pg_proc p ON p.oid = d.objid "
+                    "JOIN pg_namespace n ON n.oid = p.pronamespace "
+                    "JOIN ledger.contracts c ON c.schema_name = n.nspname "
+                    "WHERE d.classid = 'pg_proc'::regclass AND d.refclassid = 'pg_type'::regclass",
+                    true, 0) != SPI_OK_SELECT) {
+        elog(ERROR, "pgledger could not read the types of the contracts' functions");
+    }
+    const uint64 count = SPI_processed;
+    auto* pairs = static_cast<ContractFunctionType*>(SPI_palloc(sizeof(ContractFunctionType) * (count + 1)));
+    for (uint64 i = 0; i < count; ++i) {
+        bool is_null = true;
+        pairs[i].function =
+            DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null));
+        pairs[i].type =
+            DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &is_null));
+    }
+    SPI_finish();
+    unpin_internal_settings(nest_level);
+    for (uint64 i = 0; i < count; ++i) {
+        Oid types[kMaxTypeLevels];
+        const int levels = bound_types(pairs[i].type, types);
+        for (int level = 0; level < levels; ++level) {
+            if (picks(types[level])) {
+                return ContractFunctionType{pairs[i].function, types[level]};
+            }
+        }
+    }
+    return ContractFunctionType{};
+}
+
 // refuse_if_declared raises LG001 for what (an errmsg such as "renaming
-// type x") when a ledger column's declaration holds a type that picks picks.
+// type x") when a ledger column's declaration, or the signature of a
+// recorded contract's function, holds a type that picks picks.
 template <typename Picks>
 void refuse_if_declared(const char* what, Picks picks) {
     if (!OidIsValid(ledger_namespace())) {
         return;
+    }
+    const ContractFunctionType contract = find_contract_function(picks);
+    if (OidIsValid(contract.function)) {
+        ereport(
+            ERROR,
+            (errcode(ERRCODE_LEDGER_APPEND_ONLY), errmsg("%s is not allowed", what),
+             errdetail("Function %s of a recorded contract version names type %s, and the ledger recorded "
+                       "the function's definition with that name.",
+                       format_procedure_qualified(contract.function), format_type_be(contract.type)),
+             errhint("Keep the names and schemas of the types that contracts' functions name; install a "
+                     "new contract version for renamed ones.")));
     }
     const DeclaringColumn column = find_declaring_column(picks);
     if (OidIsValid(column.table)) {

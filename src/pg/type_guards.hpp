@@ -1,8 +1,10 @@
-// Guards on the types that ledger columns are declared with or hold: what
-// their values render as is hashed into every row, and each entry binds the
-// schema and name of every column's declared type, so changing either would
-// make sealed history fail verification. Part of the append-only guard
-// (guards.hpp), called from its utility hook.
+// Guards on the types that ledger columns are declared with or hold, and
+// that recorded contract functions name: what values render as is hashed
+// into every row, each entry binds the schema and name of the types its
+// columns are bound by, and a contract's recorded definitions name the types
+// its functions take, so changing any of them would make sealed history fail
+// verification. Part of the append-only guard (guards.hpp), called from its
+// utility hook.
 #pragma once
 
 extern "C" {
@@ -19,8 +21,8 @@ void check_enum_rename(const AlterEnumStmt* statement);
 // changes the fields of a row type that ledger rows hold.
 void check_row_type_change(Oid relid, const AlterTableStmt* statement);
 
-// check_type_rename refuses renaming a type that a ledger column is declared
-// with, the schema it lives in, or the table whose row type it is.
+// check_type_rename refuses renaming such a type, the schema it lives in, or
+// the table whose row type it is.
 void check_type_rename(const RenameStmt* statement);
 
 // check_type_move refuses moving such a type to another schema, directly,
