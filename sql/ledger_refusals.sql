@@ -19,6 +19,7 @@ CREATE TYPE spare_mood AS ENUM ('bored');
 CREATE TYPE pair AS (n int, label text);
 CREATE TABLE source_row (a int);
 CREATE SCHEMA elsewhere;
+CREATE ROLE regress_other_owner;
 CREATE EXTENSION citext;
 CREATE EXTENSION pg_buffercache;
 CREATE TABLE feelings (id int, felt moods, pairs pair[], source source_row, tag citext, buffer pg_buffercache);
@@ -98,6 +99,10 @@ SELECT statement, outcome(statement) FROM (VALUES
     ('CREATE TRIGGER forge BEFORE UPDATE ON ledger.transactions FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()'),
     ('CREATE RULE forge AS ON UPDATE TO ledger.transactions DO INSTEAD NOTHING'),
     ('CREATE TABLE forged_entries () INHERITS (ledger.transactions)'),
+    ('ALTER SCHEMA ledger RENAME TO chain'),
+    ('ALTER SCHEMA ledger OWNER TO regress_other_owner'),
+    ('ALTER SCHEMA ledger_identity RENAME TO identities'),
+    ('ALTER SCHEMA ledger_privacy OWNER TO regress_other_owner'),
     ('DROP EXTENSION pgledger CASCADE'),
     ('DROP SCHEMA ledger CASCADE')
 ) AS cases(statement);
@@ -123,6 +128,7 @@ SELECT statement, outcome(statement) FROM (VALUES
     ('INSERT INTO accounts (id, owner) VALUES (10, ''in replica mode'')'),
     ('RESET session_replication_role'),
     ('DROP TABLE transfers'),
+    ('ALTER SCHEMA ledger OWNER TO CURRENT_USER'),
     ('ALTER TYPE spare_mood RENAME TO idle_mood'),
     ('ALTER TYPE idle_mood SET SCHEMA elsewhere'),
     ('ALTER SCHEMA elsewhere RENAME TO somewhere')

@@ -13,6 +13,10 @@ extern "C" {
 namespace pgledger::pg {
 
 inline constexpr const char* kSchema = "ledger";
+// The schemas of participants' keys and signatures, and of erasures: made on
+// first use, owned by the ledger's owner.
+inline constexpr const char* kIdentitySchema = "ledger_identity";
+inline constexpr const char* kPrivacySchema = "ledger_privacy";
 inline constexpr const char* kExtension = "pgledger";
 // Ledger tables store their rows through this table access method, which
 // hands each row to the ledger, and carry the guard trigger, whose argument

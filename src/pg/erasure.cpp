@@ -87,7 +87,7 @@ bool erasure_running(Oid relid) {
 }
 
 void report_erasures(std::uint64_t table_id, ErasureReport report, void* state) {
-    const Oid log_schema = ledger_schema_oid("ledger_privacy");
+    const Oid log_schema = ledger_schema_oid(kPrivacySchema);
     const bool has_log = OidIsValid(log_schema) && is_ledger_table(get_relname_relid("erasures", log_schema));
     const char* recorded =
         has_log ? "EXISTS (SELECT 1 FROM ledger_privacy.erasures e WHERE e.table_id = s.table_id "

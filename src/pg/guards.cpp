@@ -28,6 +28,7 @@ extern "C" {
 #include "parser/parse_type.h"
 #include "parser/parsetree.h"
 #include "tcop/utility.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/typcache.h"
 #include "utils/fmgroids.h"
@@ -393,6 +394,22 @@ bool running_own_script() {
     return creating_extension && CurrentExtensionObject == get_extension_oid(kExtension, true);
 }
 
+// refuse_ledger_schema_change: the ledger finds its own tables by their
+// schemas' names, and trusts them only while the ledger's owner owns them.
+void refuse_ledger_schema_change(const char* schema, const char* what) {
+    for (const char* name : {kSchema, kIdentitySchema, kPrivacySchema}) {
+        if (std::strcmp(schema, name) == 0) {
+            ereport(ERROR,
+                    (errcode(ERRCODE_LEDGER_PROTECTED_OBJECT),
+                     errmsg("%s of schema \"%s\" is not allowed", what, schema),
+                     errdetail("The ledger finds its own tables by this schema's name, and trusts them "
+                               "only while the ledger's owner owns it."),
+                     errhint("The ledger's schemas belong to the owner of its tables; REASSIGN OWNED moves "
+                             "the whole ledger to another role.")));
+        }
+    }
+}
+
 void check_utility(Node* parsetree) {
     // pg_upgrade recreates the extension's objects one statement at a time
     // from a schema-only dump, then moves the old cluster's files under
@@ -454,6 +471,9 @@ void check_utility(Node* parsetree) {
         }
         case T_RenameStmt: {
             const auto* statement = reinterpret_cast<RenameStmt*>(parsetree);
+            if (statement->renameType == OBJECT_SCHEMA) {
+                refuse_ledger_schema_change(statement->subname, "RENAME");
+            }
             check_type_rename(statement);
             if (statement->relation == nullptr) {
                 break;
@@ -506,6 +526,17 @@ void check_utility(Node* parsetree) {
         case T_AlterObjectSchemaStmt:
             check_type_move(reinterpret_cast<AlterObjectSchemaStmt*>(parsetree));
             break;
+        case T_AlterOwnerStmt: {
+            const auto* statement = reinterpret_cast<AlterOwnerStmt*>(parsetree);
+            // A restore gives the schemas their owner again, who must be the
+            // owner of the rest of the ledger.
+            const Oid tables = ledger_relation("tables");
+            if (statement->objectType == OBJECT_SCHEMA && OidIsValid(tables) &&
+                get_rolespec_oid(statement->newowner, false) != relation_owner(tables)) {
+                refuse_ledger_schema_change(strVal(statement->object), "ALTER ... OWNER");
+            }
+            break;
+        }
         case T_CreateTrigStmt: {
             const auto* statement = reinterpret_cast<CreateTrigStmt*>(parsetree);
             const Oid relid = relation_of(statement->relation);

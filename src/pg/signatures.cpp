@@ -38,8 +38,6 @@ extern "C" {
 namespace pgledger::pg {
 namespace {
 
-constexpr const char* kIdentitySchema = "ledger_identity";
-
 // signatures_table_id is the ledger id of ledger_identity.transaction_signatures,
 // or 0 before the first participant exists. Its rows are the signatures
 // themselves, so they are not part of what is signed.
