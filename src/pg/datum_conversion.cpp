@@ -1,8 +1,16 @@
 #include "pg/datum_conversion.hpp"
 
+extern "C" {
+#include "mb/pg_wchar.h"
+}
+
 #include <cstring>
 
 namespace pgledger::pg {
+
+const char* utf8_text(const char* text) {
+    return pg_server_to_any(text, static_cast<int>(std::strlen(text)), PG_UTF8);
+}
 
 bytea* digest_to_bytea(const core::Digest& digest) {
     auto* value = static_cast<bytea*>(palloc(VARHDRSZ + digest.size()));

@@ -12,6 +12,11 @@ extern "C" {
 namespace pgledger::pg {
 
 bytea* digest_to_bytea(const core::Digest& digest);
+
+// utf8_text: text of the database's encoding in UTF-8, which every hash
+// takes, so that a database of another encoding restored from this one
+// computes the same bytes (text itself when no conversion is needed).
+const char* utf8_text(const char* text);
 // bytea_to_digest is false when the value is not exactly 32 bytes.
 bool bytea_to_digest(Datum value, core::Digest& out);
 

@@ -317,13 +317,15 @@ extern "C" Datum pgledger_install_contract(PG_FUNCTION_ARGS) {
     // Hashed as jsonb prints it, which is what verification reads back.
     const char* checks_text = DatumGetCString(
         DirectFunctionCall1(jsonb_out, DirectFunctionCall1(jsonb_in, CStringGetDatum(normalized_checks))));
+    const char* hashed[4] = {utf8_text(name), utf8_text(source), utf8_text(checks_text),
+                             utf8_text(definitions)};
     const pgledger::core::Digest source_hash = call_cpp([&] {
         pgledger::core::ContractSource contract;
-        contract.name = name;
+        contract.name = hashed[0];
         contract.version = static_cast<std::uint32_t>(version);
-        contract.source = source;
-        contract.checks = checks_text;
-        contract.definitions = definitions;
+        contract.source = hashed[1];
+        contract.checks = hashed[2];
+        contract.definitions = hashed[3];
         return pgledger::core::contract_source_hash(contract);
     });
 

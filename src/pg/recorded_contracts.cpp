@@ -13,9 +13,18 @@ extern "C" {
 #include "pg/contract_schemas.hpp"
 #include "pg/internal_settings.hpp"
 #include "pg/cpp_boundary.hpp"
+#include "pg/datum_conversion.hpp"
 #include "pg/spi_values.hpp"
 
 namespace pgledger::pg {
+namespace {
+
+const char* spi_text_or_empty(HeapTuple tuple, TupleDesc descriptor, int column) {
+    const char* text = SPI_getvalue(tuple, descriptor, column);
+    return text != nullptr ? text : "";
+}
+
+}  // namespace
 
 RecordedContracts load_recorded_contracts(bool recompute) {
     const char* query = psprintf(
@@ -41,6 +50,7 @@ RecordedContracts load_recorded_contracts(bool recompute) {
         contract.id = spi_int64(tuple, descriptor, 1, 0);
         const char* name = SPI_getvalue(tuple, descriptor, 2);
         contract.name = name != nullptr ? name : "";
+        contract.name_utf8 = utf8_text(contract.name);
         contract.version = spi_int32(tuple, descriptor, 3, 0);
         core::Digest stored{};
         const bool stored_well_formed = spi_digest(tuple, descriptor, 4, stored);
@@ -50,18 +60,18 @@ RecordedContracts load_recorded_contracts(bool recompute) {
         if (!recompute) {
             continue;
         }
-        const char* source = SPI_getvalue(tuple, descriptor, 5);
-        const char* checks = SPI_getvalue(tuple, descriptor, 6);
-        const char* definitions = SPI_getvalue(tuple, descriptor, 7);
+        const char* source = utf8_text(spi_text_or_empty(tuple, descriptor, 5));
+        const char* checks = utf8_text(spi_text_or_empty(tuple, descriptor, 6));
+        const char* definitions = utf8_text(spi_text_or_empty(tuple, descriptor, 7));
         const char* same_functions = SPI_getvalue(tuple, descriptor, 9);
         contract.functions_changed = same_functions == nullptr || same_functions[0] != 't';
         contract.source_hash = call_cpp([&] {
             core::ContractSource fields;
-            fields.name = contract.name;
+            fields.name = contract.name_utf8;
             fields.version = static_cast<std::uint32_t>(contract.version);
-            fields.source = source != nullptr ? source : "";
-            fields.checks = checks != nullptr ? checks : "";
-            fields.definitions = definitions != nullptr ? definitions : "";
+            fields.source = source;
+            fields.checks = checks;
+            fields.definitions = definitions;
             return core::contract_source_hash(fields);
         });
         contract.record_altered = !stored_well_formed || contract.source_hash != stored;
@@ -100,7 +110,7 @@ int append_versions(const RecordedContracts& recorded, const int64* ids, int cou
             ++unknown;
             continue;
         }
-        out.push_back(core::ContractVersion{found->name, static_cast<std::uint32_t>(found->version),
+        out.push_back(core::ContractVersion{found->name_utf8, static_cast<std::uint32_t>(found->version),
                                             found->source_hash});
     }
     std::sort(out.begin(), out.end(), [](const core::ContractVersion& a, const core::ContractVersion& b) {
@@ -115,7 +125,7 @@ std::vector<core::ContractVersion> versions_in_force(const RecordedContracts& re
         const RecordedContract& contract = recorded.items[i];
         if (contract.in_force) {
             in_force.push_back(core::ContractVersion{
-                contract.name, static_cast<std::uint32_t>(contract.version), contract.source_hash});
+                contract.name_utf8, static_cast<std::uint32_t>(contract.version), contract.source_hash});
         }
     }
     std::sort(in_force.begin(), in_force.end(),

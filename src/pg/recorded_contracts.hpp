@@ -17,6 +17,7 @@ namespace pgledger::pg {
 struct RecordedContract {
     int64 id;
     const char* name;
+    const char* name_utf8;  // as hashed
     int32 version;
     core::Digest source_hash;  // as recomputed when loaded with recompute, else as stored
     bool in_force;             // the newest version of its contract

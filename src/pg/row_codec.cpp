@@ -22,6 +22,7 @@ extern "C" {
 #include "pg/cache_lifetime.hpp"
 #include "pg/catalog.hpp"
 #include "pg/cpp_boundary.hpp"
+#include "pg/datum_conversion.hpp"
 #include "pg/errors.hpp"
 #include "pg/private_values.hpp"
 
@@ -365,7 +366,7 @@ void describe_column(ColumnCodec& column, Oid type, int16 type_length, MemoryCon
 }
 
 char* utf8_copy(const char* text, MemoryContext context) {
-    return MemoryContextStrdup(context, pg_server_to_any(text, static_cast<int>(std::strlen(text)), PG_UTF8));
+    return MemoryContextStrdup(context, utf8_text(text));
 }
 
 // declare_column names a column and the chain of its types by schema and

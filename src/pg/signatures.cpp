@@ -106,7 +106,7 @@ const char* participant_argument(text* value) {
 // Signed messages hash participant names as UTF-8, whatever the database's
 // encoding, so that clients compute the same bytes.
 const char* utf8_name(const char* participant) {
-    return pg_server_to_any(participant, static_cast<int>(std::strlen(participant)), PG_UTF8);
+    return utf8_text(participant);
 }
 
 // pending_digest covers what the current transaction appended so far,

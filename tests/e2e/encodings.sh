@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# A ledger in a LATIN1 database, dumped and restored into a UTF-8 one. Every hash takes text as
+# UTF-8 (values, column and type names, the committing role, contract texts), so the restored
+# ledger verifies and still extends a digest taken before the dump.
+TEST_NAME=encodings
+source "$(dirname "$0")/common.bash"
+
+# This script's text is UTF-8; the server converts it to each database's encoding.
+export PGCLIENTENCODING=UTF8
+start_cluster "ledger.databases = 'ledgertest,latin,utf'"
+cluster_psql -d postgres > /dev/null << 'SQL'
+CREATE DATABASE latin ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
+CREATE DATABASE utf ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
+SQL
+# Role names are shared by all databases and stored as the creating database encodes them: the
+# committing role is created, and only used, in the LATIN1 database.
+cluster_psql -d latin > /dev/null << 'SQL'
+CREATE ROLE "rené" SUPERUSER;
+CREATE EXTENSION pgledger;
+CREATE TYPE "catégorie" AS ENUM ('épicerie', 'boulangerie');
+CREATE TABLE prix ("désignation" text, "catégorie" "catégorie", montant numeric);
+SELECT ledger.create_ledger_table('prix');
+SELECT ledger.install_contract('prix_positif', $source$
+-- vérifie que le montant est positif
+CREATE FUNCTION positif(p public.prix) RETURNS text LANGUAGE sql AS
+    $$ SELECT CASE WHEN p.montant < 0 THEN 'montant négatif' END $$;
+$source$, '{"public.prix": {"row": "positif"}}');
+SET ROLE "rené";
+INSERT INTO prix VALUES ('crème brûlée', 'épicerie', 4.5), ('pain complet', 'boulangerie', 2.1);
+RESET ROLE;
+SELECT ledger.seal();
+SQL
+[ "$(sql "SELECT committed_by FROM ledger.transactions ORDER BY transaction_id DESC LIMIT 1" -d latin)" = "rené" ] ||
+    fail "the last transaction was not committed by rené"
+[ "$(sql "SELECT count(*) FROM ledger.verify() WHERE NOT ok" -d latin)" = 0 ] ||
+    fail "the LATIN1 ledger does not verify: $(sql "SELECT problem FROM ledger.verify() WHERE NOT ok" -d latin)"
+digest=$(sql "SELECT ledger.digest()" -d latin)
+
+dump=$CLUSTER_DIR/latin.dump
+pg_dump -Fc -h "$CLUSTER_DIR" -p "$CLUSTER_PORT" -U postgres -f "$dump" latin || fail "pg_dump failed"
+restore_log=$CLUSTER_DIR/restore.log
+pg_restore --exit-on-error -h "$CLUSTER_DIR" -p "$CLUSTER_PORT" -U postgres -d utf "$dump" > "$restore_log" 2>&1 ||
+    fail "pg_restore into the UTF-8 database failed: $(cat "$restore_log")"
+
+problems=$(sql "SELECT coalesce(table_name::text, 'chain') || ': ' || problem FROM ledger.verify() WHERE NOT ok" -d utf)
+[ -z "$problems" ] || fail "the ledger restored into UTF-8 does not verify: $problems"
+[ "$(sql "SELECT ledger.verify_digest('$digest')" -d utf)" = t ] ||
+    fail "the ledger restored into UTF-8 does not extend the digest taken in LATIN1"
+[ "$(sql "SELECT string_agg(\"désignation\", ',' ORDER BY montant) FROM prix" -d utf)" = "pain complet,crème brûlée" ] ||
+    fail "the restored rows differ"
+
+pass
