@@ -43,7 +43,7 @@ SaltKey salt_key(std::uint64_t txn_id, std::uint32_t seq, int column_index) {
 
 int column_index(const RowCodec* codec, const char* name) {
     for (int i = 0; i < codec->column_count; ++i) {
-        if (std::strcmp(codec->columns[i].name_utf8, name) == 0) {
+        if (std::strcmp(codec->columns[i].name, name) == 0) {
             return i;
         }
     }
@@ -136,7 +136,7 @@ void record_salts(const RowCodec* codec, const bool* nulls, const PrivateValue* 
         Datum args[6] = {Int64GetDatum(static_cast<int64>(codec->table_id)),
                          Int64GetDatum(static_cast<int64>(txn_id)),
                          Int32GetDatum(static_cast<int32>(seq)),
-                         CStringGetTextDatum(column.name_utf8),
+                         CStringGetTextDatum(column.name),
                          PointerGetDatum(digest_to_bytea(values[i].salt)),
                          PointerGetDatum(digest_to_bytea(values[i].commitment))};
         if (SPI_execute_plan(insert_salt_plan, args, nullptr, false, 0) != SPI_OK_INSERT) {

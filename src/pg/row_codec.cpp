@@ -476,6 +476,7 @@ RowCodec* build_row_codec(Relation relation, std::uint64_t table_id, MemoryConte
         ColumnCodec& column = codec->columns[codec->column_count++];
         column.attnum = attribute->attnum;
         column.ordinal = ordinal;
+        column.name = MemoryContextStrdup(context, name);
         column.name_utf8 = utf8_copy(name, context);
         column.name_length = std::strlen(column.name_utf8);
         describe_column(column, attribute->atttypid, attribute->attlen, context,

@@ -29,7 +29,8 @@ enum class ColumnMethod : std::uint8_t {
 struct ColumnCodec {
     AttrNumber attnum;
     std::uint32_t ordinal;
-    const char* name_utf8;
+    const char* name;       // in the database's encoding, as the catalog and the salts name it
+    const char* name_utf8;  // as hashed
     std::size_t name_length;
     Oid base_type;
     int16 type_length;

@@ -28,10 +28,22 @@ $source$, '{"public.prix": {"row": "positif"}}');
 SET ROLE "rené";
 INSERT INTO prix VALUES ('crème brûlée', 'épicerie', 4.5), ('pain complet', 'boulangerie', 2.1);
 RESET ROLE;
+CREATE TABLE achats (id int, "coût" numeric);
+SELECT ledger.create_ledger_table('achats');
+SELECT ledger.declare_private('achats', 'coût');
+INSERT INTO achats VALUES (1, 9.5), (2, 7.25);
 SELECT ledger.seal();
 SQL
-[ "$(sql "SELECT committed_by FROM ledger.transactions ORDER BY transaction_id DESC LIMIT 1" -d latin)" = "rené" ] ||
-    fail "the last transaction was not committed by rené"
+# A private column with a non-ASCII name: its salts are found by the name the catalog gives.
+read -r tx first second <<< "$(sql "SELECT min(ledger_transaction_id), min(ledger_sequence_number),
+                                         max(ledger_sequence_number) FROM achats" -d latin -F ' ')"
+[ "$(sql "SELECT ledger.reveal('achats', $tx, $second, 'coût') ->> 'value'" -d latin)" = 7.25 ] ||
+    fail "reveal() of the private column coût did not give its value"
+sql "SELECT ledger.erase_private('achats', $tx, $first, 'coût', 'demande du client')" -d latin > /dev/null ||
+    fail "erase_private() of the private column coût failed"
+[ "$(sql "SELECT committed_by FROM ledger.transactions JOIN ledger.tables USING (table_id)
+          WHERE relation = 'prix'::regclass ORDER BY transaction_id DESC LIMIT 1" -d latin)" = "rené" ] ||
+    fail "the rows of prix were not committed by rené"
 [ "$(sql "SELECT count(*) FROM ledger.verify() WHERE NOT ok" -d latin)" = 0 ] ||
     fail "the LATIN1 ledger does not verify: $(sql "SELECT problem FROM ledger.verify() WHERE NOT ok" -d latin)"
 digest=$(sql "SELECT ledger.digest()" -d latin)
@@ -48,5 +60,7 @@ problems=$(sql "SELECT coalesce(table_name::text, 'chain') || ': ' || problem FR
     fail "the ledger restored into UTF-8 does not extend the digest taken in LATIN1"
 [ "$(sql "SELECT string_agg(\"désignation\", ',' ORDER BY montant) FROM prix" -d utf)" = "pain complet,crème brûlée" ] ||
     fail "the restored rows differ"
+[ "$(sql "SELECT ledger.reveal('achats', $tx, $second, 'coût') ->> 'value'" -d utf)" = 7.25 ] ||
+    fail "reveal() of the restored private column coût did not give its value"
 
 pass
