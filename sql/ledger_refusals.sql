@@ -101,8 +101,6 @@ SELECT statement, outcome(statement) FROM (VALUES
     ('CREATE TABLE forged_entries () INHERITS (ledger.transactions)'),
     ('ALTER SCHEMA ledger RENAME TO chain'),
     ('ALTER SCHEMA ledger OWNER TO regress_other_owner'),
-    ('ALTER SCHEMA ledger_identity RENAME TO identities'),
-    ('ALTER SCHEMA ledger_privacy OWNER TO regress_other_owner'),
     ('DROP EXTENSION pgledger CASCADE'),
     ('DROP SCHEMA ledger CASCADE')
 ) AS cases(statement);

@@ -394,19 +394,29 @@ bool running_own_script() {
     return creating_extension && CurrentExtensionObject == get_extension_oid(kExtension, true);
 }
 
+// is_ledger_schema: the schema is one the ledger made: its own, or the
+// participants' or erasures' schema as long as the ledger's owner owns it.
+// A namesake made by someone else is not, and may be renamed out of the way.
+bool is_ledger_schema(const char* schema) {
+    if (std::strcmp(schema, kSchema) == 0) {
+        const Oid ledger = ledger_namespace();
+        return OidIsValid(ledger) && get_namespace_oid(schema, true) == ledger;
+    }
+    return (std::strcmp(schema, kIdentitySchema) == 0 || std::strcmp(schema, kPrivacySchema) == 0) &&
+           OidIsValid(ledger_schema_oid(schema));
+}
+
 // refuse_ledger_schema_change: the ledger finds its own tables by their
 // schemas' names, and trusts them only while the ledger's owner owns them.
 void refuse_ledger_schema_change(const char* schema, const char* what) {
-    for (const char* name : {kSchema, kIdentitySchema, kPrivacySchema}) {
-        if (std::strcmp(schema, name) == 0) {
-            ereport(ERROR,
-                    (errcode(ERRCODE_LEDGER_PROTECTED_OBJECT),
-                     errmsg("%s of schema \"%s\" is not allowed", what, schema),
-                     errdetail("The ledger finds its own tables by this schema's name, and trusts them "
-                               "only while the ledger's owner owns it."),
-                     errhint("The ledger's schemas belong to the owner of its tables; REASSIGN OWNED moves "
-                             "the whole ledger to another role.")));
-        }
+    if (is_ledger_schema(schema)) {
+        ereport(ERROR,
+                (errcode(ERRCODE_LEDGER_PROTECTED_OBJECT),
+                 errmsg("%s of schema \"%s\" is not allowed", what, schema),
+                 errdetail("The ledger finds its own tables by this schema's name, and trusts them only "
+                           "while the ledger's owner owns it."),
+                 errhint("The ledger's schemas belong to the owner of its tables; REASSIGN OWNED moves "
+                         "the whole ledger to another role.")));
     }
 }
 

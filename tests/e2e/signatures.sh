@@ -456,6 +456,11 @@ tx_new_key=$(out_value tx)
 same "$(sql "SELECT key_version FROM ledger_identity.transaction_signatures WHERE transaction_id = $tx_new_key")" 2 \
     "the key version recorded with the new key's signature"
 
+# --- the participants' schema keeps its name and its owner ---------------------------------
+expect_sql LG002 "renaming ledger_identity" "ALTER SCHEMA ledger_identity RENAME TO identities"
+expect_sql LG002 "giving ledger_identity to another owner" "ALTER SCHEMA ledger_identity OWNER TO clerk"
+expect_sql 00000 "giving ledger_identity to the ledger's owner again" "ALTER SCHEMA ledger_identity OWNER TO postgres"
+
 # --- an open signing transaction does not hold up sealing ---------------------------------
 # Signing reads the ledger id, which the genesis block gives. It locks the chain only while
 # creating a genesis, so a signer that has not committed yet cannot stall the sealer.
