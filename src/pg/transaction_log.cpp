@@ -172,6 +172,10 @@ void write_entries() {
                         errmsg("ledger.transactions is missing; the transaction cannot be sealed")));
     }
     char* committed_by = GetUserNameFromId(GetUserId(), false);
+    // The sealer hashes it as UTF-8: a name that has no UTF-8 form (bytes of
+    // a SQL_ASCII database that are not UTF-8) must fail this commit, not
+    // every round of the sealer after it.
+    (void)utf8_text(committed_by);
     // Commit has released the statement's snapshot; SPI needs one.
     PushActiveSnapshot(GetTransactionSnapshot());
     SPI_connect();

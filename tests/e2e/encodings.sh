@@ -7,10 +7,11 @@ source "$(dirname "$0")/common.bash"
 
 # This script's text is UTF-8; the server converts it to each database's encoding.
 export PGCLIENTENCODING=UTF8
-start_cluster "ledger.databases = 'ledgertest,latin,utf'"
+start_cluster "ledger.databases = 'ledgertest,latin,utf,ascii'"
 cluster_psql -d postgres > /dev/null << 'SQL'
 CREATE DATABASE latin ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
 CREATE DATABASE utf ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
+CREATE DATABASE ascii ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
 SQL
 # Role names are shared by all databases and stored as the creating database encodes them: the
 # committing role is created, and only used, in the LATIN1 database.
@@ -62,5 +63,21 @@ problems=$(sql "SELECT coalesce(table_name::text, 'chain') || ': ' || problem FR
     fail "the restored rows differ"
 [ "$(sql "SELECT ledger.reveal('achats', $tx, $second, 'coût') ->> 'value'" -d utf)" = 7.25 ] ||
     fail "reveal() of the restored private column coût did not give its value"
+
+# A SQL_ASCII database declares no encoding, so text there must be UTF-8 to be hashed. The role
+# made above is named by the LATIN1 bytes of rené, which are not: its commit of ledger rows fails,
+# rather than every round of the sealer after it.
+cluster_psql -d ascii > /dev/null << 'SQL'
+CREATE EXTENSION pgledger;
+CREATE TABLE notes (note text);
+SELECT ledger.create_ledger_table('notes');
+SQL
+out=$(printf 'SET ROLE "ren\xe9";\nINSERT INTO notes VALUES (%s);\n' "'by a role without a UTF-8 name'" |
+    PGCLIENTENCODING=SQL_ASCII cluster_psql -d ascii 2>&1) && fail "a role without a UTF-8 name committed ledger rows"
+grep -q 'invalid byte sequence for encoding "UTF8"' <<< "$out" || fail "the commit failed otherwise: $out"
+[ "$(sql "SELECT count(*) FROM notes" -d ascii)" = 0 ] || fail "the refused rows are stored"
+sql "INSERT INTO notes VALUES ('by postgres')" -d ascii > /dev/null
+sql "SELECT ledger.seal()" -d ascii > /dev/null || fail "sealing the SQL_ASCII ledger failed"
+[ "$(sql "SELECT count(*) FROM ledger.verify() WHERE NOT ok" -d ascii)" = 0 ] || fail "the SQL_ASCII ledger does not verify"
 
 pass
