@@ -235,3 +235,30 @@ SELECT outcome($$SELECT dblink_exec('stale', 'INSERT INTO moves VALUES (''acct''
 SELECT outcome($$SELECT dblink_exec('stale', 'COMMIT')$$);
 SELECT dblink_disconnect('stale');
 SELECT account, amount FROM moves ORDER BY amount;
+
+-- A function with an SQL-standard body is recorded with the current names of
+-- what it uses: renaming or moving them is refused, changing them otherwise
+-- is not.
+CREATE TABLE capped_moves (amount numeric);
+SELECT ledger.create_ledger_table('capped_moves');
+CREATE TABLE limits (lim numeric);
+INSERT INTO limits VALUES (100);
+CREATE FUNCTION public.limit_of(m public.capped_moves) RETURNS numeric LANGUAGE sql STABLE
+    RETURN (SELECT max(lim) FROM public.limits);
+SELECT ledger.install_contract('capped', $source$
+    CREATE FUNCTION capped(m public.capped_moves) RETURNS text LANGUAGE sql BEGIN ATOMIC
+        SELECT CASE WHEN m.amount > public.limit_of(m) OR m.amount > (SELECT max(l.lim) FROM public.limits l)
+                    THEN 'over the limit' END;
+    END;
+$source$, '{"public.capped_moves": {"row": "capped"}}') AS version;
+CREATE SCHEMA elsewhere;
+SELECT statement, outcome(statement) FROM (VALUES
+    ('ALTER TABLE limits RENAME TO caps'),
+    ('ALTER TABLE limits RENAME COLUMN lim TO cap'),
+    ('ALTER TABLE limits SET SCHEMA elsewhere'),
+    ('ALTER TABLE limits ADD COLUMN note text'),
+    ('ALTER FUNCTION limit_of(capped_moves) RENAME TO limit_for')
+) AS cases(statement);
+INSERT INTO capped_moves VALUES (50);
+SELECT outcome('INSERT INTO capped_moves VALUES (500)');
+SELECT bool_and(ok) AS verified FROM ledger.verify();

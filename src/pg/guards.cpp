@@ -42,6 +42,7 @@ extern "C" {
 
 #include "pg/catalog.hpp"
 #include "pg/internal_settings.hpp"
+#include "pg/contract_dependencies.hpp"
 #include "pg/contract_schemas.hpp"
 #include "pg/erasure.hpp"
 #include "pg/errors.hpp"
@@ -485,6 +486,7 @@ void check_utility(Node* parsetree) {
                 refuse_ledger_schema_change(statement->subname, "RENAME");
             }
             check_type_rename(statement);
+            check_contract_reference_rename(statement);
             if (statement->relation == nullptr) {
                 break;
             }
@@ -535,6 +537,7 @@ void check_utility(Node* parsetree) {
         }
         case T_AlterObjectSchemaStmt:
             check_type_move(reinterpret_cast<AlterObjectSchemaStmt*>(parsetree));
+            check_contract_reference_move(reinterpret_cast<AlterObjectSchemaStmt*>(parsetree));
             break;
         case T_AlterOwnerStmt: {
             const auto* statement = reinterpret_cast<AlterOwnerStmt*>(parsetree);

@@ -234,13 +234,6 @@ Oid type_namespace(Oid type) {
     return namespace_oid;
 }
 
-// names_relation: kind names a relation, whose row type is renamed or moved
-// with it (ALTER INDEX and ALTER SEQUENCE can rename a table too).
-bool names_relation(ObjectType kind) {
-    return kind == OBJECT_TABLE || kind == OBJECT_VIEW || kind == OBJECT_MATVIEW ||
-           kind == OBJECT_FOREIGN_TABLE || kind == OBJECT_INDEX || kind == OBJECT_SEQUENCE;
-}
-
 // extension_owns: type, or the relation whose row type it is, belongs to
 // extension, and moves with it.
 bool extension_owns(Oid extension, Oid type) {
@@ -271,6 +264,11 @@ void refuse_if_named_type_declared(const char* action, ObjectType kind, Node* ob
 }
 
 }  // namespace
+
+bool names_relation(ObjectType kind) {
+    return kind == OBJECT_TABLE || kind == OBJECT_VIEW || kind == OBJECT_MATVIEW ||
+           kind == OBJECT_FOREIGN_TABLE || kind == OBJECT_INDEX || kind == OBJECT_SEQUENCE;
+}
 
 // check_enum_rename: an enum value is hashed as its label, so renaming a
 // label would make every sealed row holding it fail verification.

@@ -14,6 +14,11 @@ extern "C" {
 
 namespace pgledger::pg {
 
+// names_relation: a RenameStmt or AlterObjectSchemaStmt of this kind names a
+// relation, whose row type is renamed or moved with it (ALTER INDEX and
+// ALTER SEQUENCE can rename a table too).
+bool names_relation(ObjectType kind);
+
 // check_enum_rename refuses renaming a label of an enum that ledger rows hold.
 void check_enum_rename(const AlterEnumStmt* statement);
 
