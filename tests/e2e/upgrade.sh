@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# pg_upgrade of a cluster that holds a ledger: the upgraded cluster verifies, still extends a
-# digest taken before the upgrade, seals new rows and guards its tables. pg_upgrade rebuilds
-# the extension's objects one statement at a time from a schema-only dump, which the guards
-# let through only in binary-upgrade mode.
+# pg_upgrade of a cluster that holds a ledger with a contract: the upgraded cluster verifies,
+# still extends a digest taken before the upgrade, seals new rows, enforces the contract and
+# guards its tables. pg_upgrade rebuilds the extension's objects one statement at a time from a
+# schema-only dump, which the guards let through only in binary-upgrade mode.
 TEST_NAME=upgrade
 source "$(dirname "$0")/common.bash"
 
@@ -18,6 +18,12 @@ INSERT INTO payments (payer, total, moods)
 SELECT 'payer ' || g, g * 1.25, ARRAY['calm', 'tense']::mood[] FROM generate_series(1, 200) g;
 ALTER TABLE payments ADD COLUMN note text;
 INSERT INTO payments (payer, total, note) VALUES ('late', 3, 'after the column was added');
+SELECT ledger.install_contract('named_payer', $source$
+    CREATE FUNCTION named(p public.payments) RETURNS text LANGUAGE sql BEGIN ATOMIC
+        SELECT CASE WHEN p.payer IS NULL THEN 'a payment names its payer' END;
+    END;
+$source$, '{"public.payments": {"row": "named"}}');
+INSERT INTO payments (payer, total) VALUES ('checked by the contract', 1);
 SQL
 sql "SELECT ledger.seal()" > /dev/null
 assert_verify_ok
@@ -58,7 +64,10 @@ assert_verify_ok
 [ "$(sql "SELECT ledger.verify_digest('$digest')")" = t ] ||
     fail "the upgraded ledger does not extend the digest taken before the upgrade"
 
-# The sealer runs again, and the guards are back.
+# The contract still checks rows, and the guards are back.
+out=$(sql "INSERT INTO payments (total) VALUES (1)" 2>&1) && fail "the contract let a row without payer through"
+grep -q 'a payment names its payer' <<< "$out" || fail "the row without payer was refused otherwise: $out"
+out=$(sql "ALTER TABLE payments RENAME TO paid" 2>&1) && fail "renaming a table a contract names was allowed"
 sql "INSERT INTO payments (payer, total, note) VALUES ('after the upgrade', 7, 'new')" > /dev/null
 wait_for "SELECT count(*) FROM ledger.transactions WHERE block_height IS NULL" 0 15
 assert_verify_ok
