@@ -20,38 +20,57 @@ extern "C" {
 #include "pg/type_guards.hpp"
 
 namespace pgledger::pg {
+
+ContractReference* contract_references(uint64* count) {
+    const int nest_level = pin_internal_settings();
+    SPI_connect();
+    if (SPI_execute(
+            "SELECT d.objid, d.refclassid, d.refobjid, d.refobjsubid FROM pg_depend d "
+            "JOIN pg_proc p ON p.oid = d.objid JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "JOIN ledger.contracts c ON c.schema_name = n.nspname WHERE d.classid = 'pg_proc'::regclass",
+            true, 0) != SPI_OK_SELECT) {
+        elog(ERROR, "pgledger could not read what the contracts' functions refer to");
+    }
+    *count = SPI_processed;
+    auto* references = static_cast<ContractReference*>(SPI_palloc(sizeof(ContractReference) * (*count + 1)));
+    for (uint64 i = 0; i < *count; ++i) {
+        const HeapTuple tuple = SPI_tuptable->vals[i];
+        const TupleDesc descriptor = SPI_tuptable->tupdesc;
+        bool is_null = true;
+        references[i] = ContractReference{DatumGetObjectId(SPI_getbinval(tuple, descriptor, 1, &is_null)),
+                                          DatumGetObjectId(SPI_getbinval(tuple, descriptor, 2, &is_null)),
+                                          DatumGetObjectId(SPI_getbinval(tuple, descriptor, 3, &is_null)),
+                                          DatumGetInt32(SPI_getbinval(tuple, descriptor, 4, &is_null))};
+    }
+    SPI_finish();
+    unpin_internal_settings(nest_level);
+    return references;
+}
+
 namespace {
 
 // contract_function_referring_to: a recorded contract version's function
 // that depends on the object (on one of its columns when column is not 0),
 // or, for a schema, on a relation or function in it; InvalidOid if none.
 Oid contract_function_referring_to(const ObjectAddress& object) {
-    const int nest_level = pin_internal_settings();
-    SPI_connect();
-    Oid types[3] = {OIDOID, OIDOID, INT4OID};
-    Datum values[3] = {ObjectIdGetDatum(object.classId), ObjectIdGetDatum(object.objectId),
-                       Int32GetDatum(object.objectSubId)};
-    if (SPI_execute_with_args(
-            "SELECT d.objid FROM pg_depend d JOIN pg_proc p ON p.oid = d.objid "
-            "JOIN pg_namespace n ON n.oid = p.pronamespace JOIN ledger.contracts c ON c.schema_name = "
-            "n.nspname "
-            "WHERE d.classid = 'pg_proc'::regclass AND CASE WHEN $1 = 'pg_namespace'::regclass "
-            "THEN (d.refclassid = 'pg_class'::regclass AND d.refobjid IN "
-            "      (SELECT oid FROM pg_class WHERE relnamespace = $2)) "
-            "  OR (d.refclassid = 'pg_proc'::regclass AND d.refobjid IN "
-            "      (SELECT oid FROM pg_proc WHERE pronamespace = $2 AND pronamespace <> p.pronamespace)) "
-            "ELSE d.refclassid = $1 AND d.refobjid = $2 AND ($3 = 0 OR d.refobjsubid = $3) END LIMIT 1",
-            3, types, values, nullptr, true, 1) != SPI_OK_SELECT) {
-        elog(ERROR, "pgledger could not read what the contracts' functions refer to");
+    uint64 count = 0;
+    const ContractReference* references = contract_references(&count);
+    for (uint64 i = 0; i < count; ++i) {
+        const ContractReference& reference = references[i];
+        const bool referred_to = object.classId == NamespaceRelationId
+                                     ? (reference.classid == RelationRelationId &&
+                                        get_rel_namespace(reference.objid) == object.objectId) ||
+                                           (reference.classid == ProcedureRelationId &&
+                                            get_func_namespace(reference.objid) == object.objectId &&
+                                            get_func_namespace(reference.function) != object.objectId)
+                                     : reference.classid == object.classId &&
+                                           reference.objid == object.objectId &&
+                                           (object.objectSubId == 0 || reference.subid == object.objectSubId);
+        if (referred_to) {
+            return reference.function;
+        }
     }
-    bool is_null = true;
-    const Oid function =
-        SPI_processed > 0
-            ? DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null))
-            : InvalidOid;
-    SPI_finish();
-    unpin_internal_settings(nest_level);
-    return function;
+    return InvalidOid;
 }
 
 void refuse_if_referred_to(const char* action, const ObjectAddress& object) {

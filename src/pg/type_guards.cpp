@@ -21,6 +21,7 @@ extern "C" {
 }
 
 #include "pg/catalog.hpp"
+#include "pg/contract_dependencies.hpp"
 #include "pg/errors.hpp"
 #include "pg/internal_settings.hpp"
 #include "pg/row_codec.hpp"
@@ -162,32 +163,17 @@ struct ContractFunctionType {
 
 template <typename Picks>
 ContractFunctionType find_contract_function(Picks picks) {
-    const int nest_level = pin_internal_settings();
-    SPI_connect();
-    if (SPI_execute("SELECT d.objid, d.refobjid FROM pg_depend d JOIN pg_proc p ON p.oid = d.objid "
-                    "JOIN pg_namespace n ON n.oid = p.pronamespace "
-                    "JOIN ledger.contracts c ON c.schema_name = n.nspname "
-                    "WHERE d.classid = 'pg_proc'::regclass AND d.refclassid = 'pg_type'::regclass",
-                    true, 0) != SPI_OK_SELECT) {
-        elog(ERROR, "pgledger could not read the types of the contracts' functions");
-    }
-    const uint64 count = SPI_processed;
-    auto* pairs = static_cast<ContractFunctionType*>(SPI_palloc(sizeof(ContractFunctionType) * (count + 1)));
+    uint64 count = 0;
+    const ContractReference* references = contract_references(&count);
     for (uint64 i = 0; i < count; ++i) {
-        bool is_null = true;
-        pairs[i].function =
-            DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null));
-        pairs[i].type =
-            DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &is_null));
-    }
-    SPI_finish();
-    unpin_internal_settings(nest_level);
-    for (uint64 i = 0; i < count; ++i) {
+        if (references[i].classid != TypeRelationId) {
+            continue;
+        }
         Oid types[kMaxTypeLevels];
-        const int levels = bound_types(pairs[i].type, types);
+        const int levels = bound_types(references[i].objid, types);
         for (int level = 0; level < levels; ++level) {
             if (picks(types[level])) {
-                return ContractFunctionType{pairs[i].function, types[level]};
+                return ContractFunctionType{references[i].function, types[level]};
             }
         }
     }
