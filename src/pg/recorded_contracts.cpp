@@ -17,15 +17,6 @@ extern "C" {
 #include "pg/spi_values.hpp"
 
 namespace pgledger::pg {
-namespace {
-
-const char* spi_text_or_empty(HeapTuple tuple, TupleDesc descriptor, int column) {
-    const char* text = SPI_getvalue(tuple, descriptor, column);
-    return text != nullptr ? text : "";
-}
-
-}  // namespace
-
 RecordedContracts load_recorded_contracts(bool recompute) {
     const char* query = psprintf(
         "SELECT c.contract_id, c.contract_name, c.version, c.source_hash, c.source, c.checks::text, "
@@ -60,9 +51,9 @@ RecordedContracts load_recorded_contracts(bool recompute) {
         if (!recompute) {
             continue;
         }
-        const char* source = utf8_text(spi_text_or_empty(tuple, descriptor, 5));
-        const char* checks = utf8_text(spi_text_or_empty(tuple, descriptor, 6));
-        const char* definitions = utf8_text(spi_text_or_empty(tuple, descriptor, 7));
+        const char* source = utf8_text(spi_text(tuple, descriptor, 5, ""));
+        const char* checks = utf8_text(spi_text(tuple, descriptor, 6, ""));
+        const char* definitions = utf8_text(spi_text(tuple, descriptor, 7, ""));
         const char* same_functions = SPI_getvalue(tuple, descriptor, 9);
         contract.functions_changed = same_functions == nullptr || same_functions[0] != 't';
         contract.source_hash = call_cpp([&] {

@@ -103,18 +103,12 @@ const char* participant_argument(text* value) {
     return name;
 }
 
-// Signed messages hash participant names as UTF-8, whatever the database's
-// encoding, so that clients compute the same bytes.
-const char* utf8_name(const char* participant) {
-    return utf8_text(participant);
-}
-
 // pending_digest covers what the current transaction appended so far,
 // without the signatures it carries.
 core::Digest pending_digest(const core::LedgerId& id, const core::PendingTransaction& transaction,
                             const char* participant) {
     const std::uint64_t excluded = signatures_table_id();
-    const char* name = utf8_name(participant);
+    const char* name = utf8_text(participant);
     const auto digest = call_cpp([&] {
         std::vector<core::SignedTable> tables;
         for (const auto& table : transaction.tables()) {
@@ -404,7 +398,7 @@ extern "C" Datum pgledger_key_digest(PG_FUNCTION_ARGS) {
     ensure_genesis();
     const core::LedgerId id = ledger_id();
     SPI_finish();
-    const char* name = utf8_name(participant);
+    const char* name = utf8_text(participant);
     const core::Digest digest =
         call_cpp([&] { return core::key_event_digest(id, name, static_cast<std::uint32_t>(version), key); });
     PG_RETURN_BYTEA_P(digest_to_bytea(digest));
@@ -456,7 +450,7 @@ extern "C" Datum pgledger_recorded_transaction_digest(PG_FUNCTION_ARGS) {
     if (!well_formed) {
         PG_RETURN_NULL();
     }
-    const char* name = utf8_name(participant);
+    const char* name = utf8_text(participant);
     const core::Digest digest = call_cpp([&] {
         return core::transaction_signing_digest(id, static_cast<std::uint64_t>(transaction_id), name,
                                                 *tables);

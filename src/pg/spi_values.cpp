@@ -40,6 +40,11 @@ const char* spi_name(HeapTuple tuple, TupleDesc descriptor, int column, const ch
     return is_null ? if_null : NameStr(*DatumGetName(value));
 }
 
+const char* spi_text(HeapTuple tuple, TupleDesc descriptor, int column, const char* if_null) {
+    const char* text = SPI_getvalue(tuple, descriptor, column);
+    return text != nullptr ? text : if_null;
+}
+
 bool spi_bytes(HeapTuple tuple, TupleDesc descriptor, int column, const char** data, std::size_t* size) {
     bool is_null = false;
     const Datum value = SPI_getbinval(tuple, descriptor, column, &is_null);
