@@ -59,23 +59,33 @@ CLUSTER_PORT=$NEW_PORT
 $(find "$NEW_DIR/data" -name '*.log' -path '*pg_upgrade_output.d*' -exec grep -h -B3 -A3 ERROR {} + 2> /dev/null | head -40)"
 restart_cluster
 
-[ "$(sql "SELECT count(*) FROM payments")" = "$rows" ] || fail "the upgraded table does not hold its $rows rows"
-assert_verify_ok
-[ "$(sql "SELECT ledger.verify_digest('$digest')")" = t ] ||
-    fail "the upgraded ledger does not extend the digest taken before the upgrade"
+# assert_refused SQL PATTERN WHAT: SQL fails with an error that matches PATTERN.
+assert_refused() {
+    local out
+    out=$(sql "$1" 2>&1) && fail "$3 was allowed"
+    grep -q "$2" <<< "$out" || fail "$3 was refused with another error: $out"
+}
 
-# The contract still checks rows, and the guards are back.
-out=$(sql "INSERT INTO payments (total) VALUES (1)" 2>&1) && fail "the contract let a row without payer through"
-grep -q 'a payment names its payer' <<< "$out" || fail "the row without payer was refused otherwise: $out"
-out=$(sql "ALTER TABLE payments RENAME TO paid" 2>&1) && fail "renaming a table a contract names was allowed"
+# assert_extends_digest WHEN: the ledger verifies and extends the digest taken before the upgrade.
+assert_extends_digest() {
+    assert_verify_ok
+    [ "$(sql "SELECT ledger.verify_digest('$digest')")" = t ] ||
+        fail "$1, the ledger no longer extends the digest taken before the upgrade"
+}
+
+[ "$(sql "SELECT count(*) FROM payments")" = "$rows" ] || fail "the upgraded table does not hold its $rows rows"
+assert_extends_digest "right after the upgrade"
+
+# The contract still checks rows, the sealer runs again, and the guards are back.
+assert_refused "INSERT INTO payments (total) VALUES (1)" 'a payment names its payer' "a row without payer"
+assert_refused "ALTER TABLE payments RENAME TO paid" 'renaming "payments", and with it its row type payments, is not allowed' \
+    "renaming the table the contract's function takes"
 sql "INSERT INTO payments (payer, total, note) VALUES ('after the upgrade', 7, 'new')" > /dev/null
 wait_for "SELECT count(*) FROM ledger.transactions WHERE block_height IS NULL" 0 15
-assert_verify_ok
-[ "$(sql "SELECT ledger.verify_digest('$digest')")" = t ] ||
-    fail "the digest taken before the upgrade no longer verifies after new blocks"
-out=$(sql "UPDATE payments SET payer = 'mallory'" 2>&1) && fail "UPDATE of the upgraded ledger table was allowed"
-grep -q "UPDATE is not allowed on ledger table" <<< "$out" || fail "UPDATE was refused with another error: $out"
-out=$(sql "ALTER TABLE ledger.blocks ADD COLUMN note text" 2>&1) && fail "ALTER of ledger.blocks was allowed"
-grep -q "is not allowed on \"ledger.blocks\"" <<< "$out" || fail "ALTER of ledger.blocks failed otherwise: $out"
+assert_extends_digest "after new blocks"
+assert_refused "UPDATE payments SET payer = 'mallory'" 'UPDATE is not allowed on ledger table' \
+    "UPDATE of the upgraded ledger table"
+assert_refused "ALTER TABLE ledger.blocks ADD COLUMN note text" 'is not allowed on "ledger.blocks"' \
+    "ALTER of ledger.blocks"
 
 pass
