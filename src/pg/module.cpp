@@ -3,14 +3,11 @@
 
 extern "C" {
 #include "postgres.h"
-#include "utils/builtins.h"
 #include "fmgr.h"
 #include "miscadmin.h"
-#include "commands/dbcommands.h"
 }
 
 #include "pg/contract_enforcement.hpp"
-#include "pg/errors.hpp"
 #include "pg/guards.hpp"
 #include "pg/sealer_worker.hpp"
 #include "pg/settings.hpp"
@@ -54,14 +51,6 @@ extern "C" Datum pgledger_require_preload(PG_FUNCTION_ARGS) {
                         errhint("Add pgledger to shared_preload_libraries in postgresql.conf and restart the "
                                 "server.")));
     }
-    const char* database = get_database_name(MyDatabaseId);
-    if (!pgledger::pg::is_sealed_database(database)) {
-        ereport(ERROR,
-                (errcode(ERRCODE_LEDGER_NOT_SEALED_HERE),
-                 errmsg("no pgledger sealer runs for database \"%s\"", database),
-                 errhint("List it in ledger.databases in postgresql.conf (ledger.databases = '%s') and "
-                         "restart the server.",
-                         quote_identifier(database))));
-    }
+    pgledger::pg::require_sealed_database();
     PG_RETURN_VOID();
 }

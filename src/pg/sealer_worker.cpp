@@ -3,6 +3,7 @@
 extern "C" {
 #include "postgres.h"
 #include "access/xact.h"
+#include "catalog/pg_database.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -11,13 +12,16 @@ extern "C" {
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lock.h"
 #include "tcop/tcopprot.h"
 #include "utils/guc.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 #include "utils/varlena.h"
 #include "utils/wait_event.h"
 }
 
+#include <algorithm>
 #include <cstring>
 
 #include "pg/catalog.hpp"
@@ -29,6 +33,10 @@ namespace pgledger::pg {
 namespace {
 
 constexpr int kRestartSeconds = 5;
+// CREATE DATABASE ... TEMPLATE, and DROP, RENAME or SET TABLESPACE of a
+// database, wait 5 s for every other session to leave it: the sealer looks
+// at least this often whether one waits.
+constexpr long kLongestWaitMs = 1000;
 
 // seal_round seals what committed since the last round into one block, and
 // into more only while blocks fill up (ledger.max_block_entries): under a
@@ -55,6 +63,53 @@ void seal_round() {
         pgstat_report_activity(STATE_IDLE, nullptr);
         if (sealed_entries < static_cast<uint64>(max_block_entries)) {
             return;
+        }
+    }
+}
+
+// database_operation_waiting: some session holds a lock on this database
+// that a new connection would wait for. CREATE DATABASE takes one on its
+// template, DROP, RENAME and SET TABLESPACE on the database they change,
+// and each then waits for the database's other sessions to leave.
+bool database_operation_waiting() {
+    LOCKTAG database;
+    SET_LOCKTAG_OBJECT(database, InvalidOid, DatabaseRelationId, MyDatabaseId, 0);
+    if (LockAcquire(&database, RowExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL) {
+        return true;
+    }
+    LockRelease(&database, RowExclusiveLock, true);
+    return false;
+}
+
+// step_aside_for_database_operations: the sealer leaves, rather than make
+// such an operation fail. The postmaster starts it again kRestartSeconds
+// later; its connection waits until the operation ends.
+void step_aside_for_database_operations(const char* database) {
+    if (database_operation_waiting()) {
+        ereport(LOG, (errmsg("pgledger sealer leaves database \"%s\" for a database operation that waits for "
+                             "its sessions; it starts again in %d s",
+                             database, kRestartSeconds)));
+        proc_exit(1);
+    }
+}
+
+// wait_for_next_round sleeps ledger.block_interval, looking at least every
+// kLongestWaitMs whether to step aside.
+void wait_for_next_round(const char* database) {
+    const TimestampTz due = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), block_interval_ms);
+    for (;;) {
+        step_aside_for_database_operations(database);
+        const long remaining_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), due);
+        if (remaining_ms <= 0) {
+            return;
+        }
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+                        std::min(remaining_ms, kLongestWaitMs), PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+        CHECK_FOR_INTERRUPTS();
+        if (ConfigReloadPending) {
+            ConfigReloadPending = false;
+            ProcessConfigFile(PGC_SIGHUP);
         }
     }
 }
@@ -104,13 +159,6 @@ extern "C" void pgledger_sealer_main(Datum) {
         // Seal first: after a restart, commits from before the crash are
         // sealed at once rather than one interval later.
         pgledger::pg::seal_round();
-        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-                        pgledger::pg::block_interval_ms, PG_WAIT_EXTENSION);
-        ResetLatch(MyLatch);
-        CHECK_FOR_INTERRUPTS();
-        if (ConfigReloadPending) {
-            ConfigReloadPending = false;
-            ProcessConfigFile(PGC_SIGHUP);
-        }
+        pgledger::pg::wait_for_next_round(database);
     }
 }

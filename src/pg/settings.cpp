@@ -4,11 +4,15 @@ extern "C" {
 #include "postgres.h"
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
+#include "commands/dbcommands.h"
 #include "utils/varlena.h"
 }
 
 #include <cstring>
+
+#include "pg/errors.hpp"
 
 namespace pgledger::pg {
 
@@ -42,6 +46,8 @@ void define_settings() {
     MarkGUCPrefixReserved("ledger");
 }
 
+namespace {
+
 bool is_sealed_database(const char* database) {
     char* names = pstrdup(sealed_databases != nullptr ? sealed_databases : "");
     List* list = nullptr;
@@ -55,6 +61,28 @@ bool is_sealed_database(const char* database) {
         }
     }
     return false;
+}
+
+}  // namespace
+
+void require_sealed_database() {
+    // A session's database keeps its name while the session is connected
+    // (RENAME refuses a database that has sessions), and ledger.databases
+    // changes only with a restart: one check per session is enough.
+    static bool sealed = false;
+    if (sealed) {
+        return;
+    }
+    const char* database = get_database_name(MyDatabaseId);
+    if (database == nullptr || !is_sealed_database(database)) {
+        ereport(ERROR,
+                (errcode(ERRCODE_LEDGER_NOT_SEALED_HERE),
+                 errmsg("no pgledger sealer runs for database \"%s\"", database != nullptr ? database : "?"),
+                 errhint("List it in ledger.databases in postgresql.conf (ledger.databases = '%s') and "
+                         "restart the server.",
+                         quote_identifier(database != nullptr ? database : "?"))));
+    }
+    sealed = true;
 }
 
 }  // namespace pgledger::pg

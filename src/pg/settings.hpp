@@ -9,7 +9,8 @@ extern char* sealed_databases;
 extern char* required_signers;
 
 void define_settings();
-// is_sealed_database: the current database is in ledger.databases.
-bool is_sealed_database(const char* database);
+// require_sealed_database refuses (LG003) unless the current database is in
+// ledger.databases: elsewhere no worker would seal what commits.
+void require_sealed_database();
 
 }  // namespace pgledger::pg

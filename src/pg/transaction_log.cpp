@@ -35,6 +35,7 @@ extern "C" {
 #include "pg/private_values.hpp"
 #include "pg/row_codec.hpp"
 #include "pg/row_position.hpp"
+#include "pg/settings.hpp"
 #include "pg/signatures.hpp"
 
 namespace pgledger::pg {
@@ -64,6 +65,9 @@ std::uint64_t start_ledger_transaction() {
                         errmsg("the pgledger extension is not installed in this database"),
                         errhint("Run CREATE EXTENSION pgledger.")));
     }
+    // A copy of a ledger database (CREATE DATABASE ... TEMPLATE) is not
+    // sealed unless it is listed too: its ledger tables take no rows.
+    require_sealed_database();
     // Not checked against the inserting role: numbering is the ledger's job.
     const auto txn_id = static_cast<std::uint64_t>(nextval_internal(sequence, false));
     call_cpp([&] { pending_transaction().start(txn_id); });

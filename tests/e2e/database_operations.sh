@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# A sealer stays connected to its database, yet must not make the operations fail that need
+# every other session gone from a database: CREATE DATABASE ... TEMPLATE, ALTER DATABASE ...
+# RENAME, DROP DATABASE. It steps aside while they run and seals again after. A copy of a
+# ledger database that ledger.databases does not list has no sealer, so its ledger tables
+# refuse rows rather than keep them unsealed.
+TEST_NAME=database_operations
+source "$(dirname "$0")/common.bash"
+
+start_cluster
+
+# sealer_connected DB: wait until DB's sealer is connected again (the postmaster restarts a
+# sealer that stepped aside after 5 s).
+sealer_connected() {
+    wait_for "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pgledger sealer' AND datname = '$1'" 1 30
+}
+
+# sealed_by_worker: rows inserted now are sealed by the worker (nobody calls ledger.seal()).
+sealed_by_worker() {
+    local value=$1
+    sql "INSERT INTO t VALUES (nextval('t_id'), '$value')" > /dev/null
+    wait_for "SELECT count(*) FROM ledger.transactions WHERE block_height IS NULL" 0 10
+}
+
+# refused_without_sealer DB: an insert into DB's ledger table fails with LG003.
+refused_without_sealer() {
+    local out
+    if out=$(cluster_psql -d "$1" -v VERBOSITY=verbose -c "INSERT INTO t VALUES (0, 'unsealed')" 2>&1); then
+        fail "an insert into a ledger table of unlisted database $1 succeeded: $out"
+    fi
+    grep -q '^ERROR:  LG003: no pgledger sealer runs for database' <<< "$out" ||
+        fail "expected LG003 for an insert in unlisted database $1, got: $out"
+}
+
+sql "CREATE EXTENSION pgledger" > /dev/null
+sql "CREATE SEQUENCE t_id; CREATE TABLE t (id bigint, note text);
+     SELECT ledger.create_ledger_table('public.t')" > /dev/null
+sealer_connected ledgertest
+sealed_by_worker before
+
+# 1. A copy made with CREATE DATABASE ... TEMPLATE.
+out=$(cluster_psql -d postgres -c "CREATE DATABASE ledgercopy TEMPLATE ledgertest" 2>&1) ||
+    fail "CREATE DATABASE ... TEMPLATE of a sealed database failed: $out"
+[ "$(sql "SELECT bool_and(ok) FROM ledger.verify()" -d ledgercopy)" = t ] || fail "the copy does not verify"
+refused_without_sealer ledgercopy
+sealer_connected ledgertest
+sealed_by_worker after-copy
+
+# 2. Renamed, and back: under the new name no sealer is configured, so no rows are taken.
+out=$(cluster_psql -d postgres -c "ALTER DATABASE ledgertest RENAME TO ledgermoved" 2>&1) ||
+    fail "renaming a sealed database failed: $out"
+refused_without_sealer ledgermoved
+out=$(cluster_psql -d postgres -c "ALTER DATABASE ledgermoved RENAME TO ledgertest" 2>&1) ||
+    fail "renaming the database back failed: $out"
+sealer_connected ledgertest
+sealed_by_worker after-rename
+assert_verify_ok
+
+# 3. A listed ledger database dropped.
+cluster_psql -d postgres -c "CREATE DATABASE ledgerrestore" > /dev/null
+cluster_psql -d ledgerrestore -c "CREATE EXTENSION pgledger" > /dev/null
+sealer_connected ledgerrestore
+out=$(cluster_psql -d postgres -c "DROP DATABASE ledgerrestore" 2>&1) || fail "dropping a sealed database failed: $out"
+grep -q 'pgledger sealer leaves database "ledgerrestore"' "$CLUSTER_DIR/server.log" ||
+    fail "the server log does not say why the sealer left"
+
+pass
