@@ -8,6 +8,7 @@ extern "C" {
 #include "port.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 }
 
@@ -26,6 +27,20 @@ constexpr int kBlockFormatVersion = 1;
 
 void lock_chain() {
     spi_run("LOCK TABLE ledger.blocks IN EXCLUSIVE MODE", SPI_OK_UTILITY);
+}
+
+bool genesis_created_since_snapshot() {
+    SPIPlanPtr plan = SPI_prepare("SELECT 1 FROM ledger.blocks LIMIT 1", 0, nullptr);
+    if (plan == nullptr) {
+        elog(ERROR, "pgledger could not read the chain: %s", SPI_result_code_string(SPI_result));
+    }
+    const int result =
+        SPI_execute_snapshot(plan, nullptr, nullptr, GetLatestSnapshot(), InvalidSnapshot, true, false, 1);
+    if (result != SPI_OK_SELECT) {
+        elog(ERROR, "pgledger could not read the chain: %s", SPI_result_code_string(result));
+    }
+    SPI_freeplan(plan);
+    return SPI_processed > 0;
 }
 
 ArrayType* contract_ids_in_force(const RecordedContracts& recorded) {
@@ -85,6 +100,16 @@ void ensure_genesis() {
     spi_run("SELECT 1 FROM ledger.blocks LIMIT 1", SPI_OK_SELECT);
     if (SPI_processed > 0) {
         return;
+    }
+    // A snapshot held for the whole transaction may predate a genesis that
+    // another transaction created before this one got the lock: a second
+    // genesis would collide with it, and the caller could not read it.
+    if (IsolationUsesXactSnapshot() && genesis_created_since_snapshot()) {
+        ereport(ERROR,
+                (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+                 errmsg("could not serialize access due to a concurrent creation of the ledger's genesis "
+                        "block"),
+                 errhint("Retry the transaction.")));
     }
     // Entries sealed in blocks that are gone mean the chain is missing (or
     // still being restored), not that the ledger is new.
