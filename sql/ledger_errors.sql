@@ -31,6 +31,11 @@ CREATE TABLE has_position_column (id int, ledger_transaction_id bigint);
 CREATE TYPE typed_row AS (id int);
 CREATE TABLE a_typed_table OF typed_row;
 CREATE INDEX plain_table_id ON plain_table (id);
+CREATE TYPE xml_pair AS (label text, doc xml);
+CREATE DOMAIN xml_list AS xml[];
+CREATE TABLE with_xml_array (id int, docs xml[]);
+CREATE TABLE with_xml_composite (id int, pair xml_pair);
+CREATE TABLE with_xml_domain (id int, docs xml_list);
 
 SELECT statement, outcome(statement) FROM (VALUES
     ('SELECT ledger.create_ledger_table(''a_view'')'),
@@ -44,6 +49,9 @@ SELECT statement, outcome(statement) FROM (VALUES
     ('SELECT ledger.create_ledger_table(''a_child'')'),
     ('SELECT ledger.create_ledger_table(''has_position_column'')'),
     ('SELECT ledger.create_ledger_table(''a_typed_table'')'),
+    ('SELECT ledger.create_ledger_table(''with_xml_array'')'),
+    ('SELECT ledger.create_ledger_table(''with_xml_composite'')'),
+    ('SELECT ledger.create_ledger_table(''with_xml_domain'')'),
     ('SELECT ledger.create_ledger_table(''pg_class'')'),
     ('SELECT ledger.create_ledger_table(''ledger.blocks'')'),
     ('SELECT ledger.create_ledger_table(''no_such_table'')'),

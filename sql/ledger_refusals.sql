@@ -62,6 +62,7 @@ SELECT statement, outcome(statement) FROM (VALUES
     ('ALTER TABLE accounts ADD COLUMN flag serial'),
     ('ALTER TABLE accounts ADD COLUMN flag bigserial'),
     ('ALTER TABLE accounts ADD COLUMN flag defaulted_int'),
+    ('ALTER TABLE accounts ADD COLUMN docs xml[]'),
     ('ALTER TABLE accounts DROP COLUMN owner'),
     ('ALTER TABLE accounts ALTER COLUMN owner TYPE varchar(3)'),
     ('ALTER TABLE accounts RENAME COLUMN owner TO holder'),

@@ -118,6 +118,9 @@ void check_convertible(Relation relation) {
                            kTxnColumn, kSeqColumn),
                  errhint("Rename that column before making the table a ledger table.")));
         }
+        if (!attribute->attisdropped) {
+            refuse_nested_xml(name, column, attribute->atttypid);
+        }
     }
 }
 

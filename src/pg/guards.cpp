@@ -47,6 +47,7 @@ extern "C" {
 #include "pg/erasure.hpp"
 #include "pg/errors.hpp"
 #include "pg/explain_guard.hpp"
+#include "pg/row_codec.hpp"
 #include "pg/transaction_log.hpp"
 #include "pg/type_guards.hpp"
 
@@ -214,8 +215,14 @@ void check_alter_ledger_table(Oid relid, const AlterTableStmt* statement) {
     foreach (cell, statement->cmds) {
         const auto* command = static_cast<AlterTableCmd*>(lfirst(cell));
         switch (command->subtype) {
-            case AT_AddColumn:
-                if (added_column_changes_existing_rows(reinterpret_cast<ColumnDef*>(command->def))) {
+            case AT_AddColumn: {
+                const auto* column = reinterpret_cast<ColumnDef*>(command->def);
+                // An unknown type fails the statement itself, with PostgreSQL's message.
+                const Oid type = LookupTypeNameOid(nullptr, column->typeName, true);
+                if (OidIsValid(type)) {
+                    refuse_nested_xml(get_rel_name(relid), column->colname, type);
+                }
+                if (added_column_changes_existing_rows(column)) {
                     ereport(
                         ERROR,
                         (errcode(ERRCODE_LEDGER_APPEND_ONLY),
@@ -226,6 +233,7 @@ void check_alter_ledger_table(Oid relid, const AlterTableStmt* statement) {
                          errhint("Add the column as nullable without a default; new rows can set it.")));
                 }
                 break;
+            }
             case AT_ColumnDefault:
             case AT_DropNotNull:
             case AT_SetNotNull:

@@ -3,6 +3,7 @@
 extern "C" {
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -13,6 +14,7 @@ extern "C" {
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 }
 
 #include <cmath>
@@ -425,6 +427,53 @@ int bound_types(Oid type, Oid (&types)[kMaxTypeLevels]) {
                     errmsg("type %u is a chain of more than %d domains and arrays", types[0], kMaxTypeLevels),
                     errhint("The catalog was edited into a cycle; restore it from a backup.")));
     pg_unreachable();
+}
+
+namespace {
+
+// holds_xml: values of type are xml, or hold xml somewhere inside.
+bool holds_xml(Oid type) {
+    check_stack_depth();
+    type = getBaseType(type);
+    if (type == XMLOID) {
+        return true;
+    }
+    if (const Oid element = get_element_type(type); OidIsValid(element)) {
+        return holds_xml(element);
+    }
+    if (type_is_range(type)) {
+        return holds_xml(get_range_subtype(type));
+    }
+    if (type_is_multirange(type)) {
+        return holds_xml(get_multirange_range(type));
+    }
+    if (type == RECORDOID || !type_is_rowtype(type)) {
+        return false;
+    }
+    const TupleDesc fields = lookup_rowtype_tupdesc(type, -1);
+    bool found = false;
+    for (int i = 0; i < fields->natts && !found; ++i) {
+        const Form_pg_attribute field = TupleDescAttr(fields, i);
+        found = !field->attisdropped && holds_xml(field->atttypid);
+    }
+    ReleaseTupleDesc(fields);
+    return found;
+}
+
+}  // namespace
+
+void refuse_nested_xml(const char* table, const char* column, Oid type) {
+    if (getBaseType(type) == XMLOID || !holds_xml(type)) {
+        return;
+    }
+    ereport(
+        ERROR,
+        (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+         errmsg("column \"%s\" of ledger table \"%s\" would hold xml inside type %s", column, table,
+                format_type_be(type)),
+         errdetail("The output of an array, composite or range drops a leading newline of each xml value in "
+                   "it, so every dump and restore would change rows the ledger sealed."),
+         errhint("Store xml in a column of type xml, or as text.")));
 }
 
 std::vector<core::DeclaredColumn> declared_columns(const RowCodec* codec) {

@@ -88,6 +88,13 @@ struct RowCodec {
 // an array's element type, down to a named type; answers their number.
 int bound_types(Oid type, Oid (&types)[kMaxTypeLevels]);
 
+// refuse_nested_xml refuses (0A000) a column of table whose values would
+// hold xml inside an array, composite or range: their output drops a leading
+// newline of each such xml value, so every dump and restore would change
+// what the row hash covers. A column of type xml itself is encoded without
+// its leading newlines.
+void refuse_nested_xml(const char* table, const char* column, Oid type);
+
 // declared_columns: the codec's column declarations as the core takes them
 // (may throw: call inside call_cpp).
 std::vector<core::DeclaredColumn> declared_columns(const RowCodec* codec);
