@@ -9,6 +9,7 @@
 #   behind_hooks [CASE]             read SQL on stdin and run it with the library NOT loaded
 #                                   (the attacker's way around the hooks), then restart with it
 #   wait_for QUERY EXPECTED SECS    poll QUERY until it returns EXPECTED, or fail
+#   sealer_connected [DB]           wait until DB's (default: the test database's) sealer worker is connected
 #   verify_problems                 "<table or chain>|<problem>" per not-ok row of ledger.verify()
 #   assert_problems TABLE PATTERN...  the not-ok problems of TABLE (or "chain") are exactly the
 #                                   given bash glob patterns, one problem per pattern ("?..." optional)
@@ -104,6 +105,15 @@ wait_for() {
         sleep 0.2
     done
     fail "waited ${seconds}s for [$query] to return [$expected]; last got [$got]"
+}
+
+# The sealer connects once its database exists: the postmaster retries it every 5 s, and a
+# sealer that stepped aside for a database operation comes back 5 s later. Once connected it
+# seals at once, so a test that wants ledger.seal() alone to seal waits for that first.
+sealer_connected() {
+    local database=${1:-$CLUSTER_DB}
+    wait_for "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pgledger sealer'
+                AND datname = '$database' AND state = 'idle'" 1 30
 }
 
 verify_problems() {

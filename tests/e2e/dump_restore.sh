@@ -79,7 +79,7 @@ dump="$CLUSTER_DIR/ledgertest.dump"
 pg_dump -Fc -h "$CLUSTER_DIR" -p "$CLUSTER_PORT" -U postgres -f "$dump" ledgertest ||
     fail "pg_dump failed"
 sql "CREATE DATABASE ledgerrestore" -d postgres > /dev/null
-wait_for "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pgledger sealer' AND datname = 'ledgerrestore'" 1 15
+sealer_connected ledgerrestore
 restore_log="$CLUSTER_DIR/restore.log"
 pg_restore --exit-on-error -h "$CLUSTER_DIR" -p "$CLUSTER_PORT" -U postgres -d ledgerrestore "$dump" > "$restore_log" 2>&1 ||
     fail "pg_restore failed: $(cat "$restore_log")"

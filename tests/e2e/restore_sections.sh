@@ -24,7 +24,7 @@ pg_dump -Fc -h "$CLUSTER_DIR" -p "$CLUSTER_PORT" -U postgres -f "$dump" ledgerte
 
 sql "CREATE DATABASE ledgerrestore" -d postgres > /dev/null
 # The sealer of ledgerrestore is retried every few seconds until the database exists.
-wait_for "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pgledger sealer' AND datname = 'ledgerrestore'" 1 15
+sealer_connected ledgerrestore
 
 restore_log="$CLUSTER_DIR/restore.log"
 diagnosis=""

@@ -7,6 +7,7 @@ source "$(dirname "$0")/common.bash"
 # The background sealer waits an hour between rounds: this test's own ledger.seal() must be
 # the one that meets the lock.
 start_cluster "ledger.block_interval = '1h'"
+sealer_connected
 cluster_psql > /dev/null <<'SQL'
 CREATE EXTENSION pgledger;
 CREATE TABLE t (id int);

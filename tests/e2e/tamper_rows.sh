@@ -9,6 +9,7 @@ source "$(dirname "$0")/common.bash"
 # Only ledger.seal() seals here, so that each batch below is one block: the worker, at the
 # harness's 200 ms, could seal a batch first, or half of it.
 start_cluster "ledger.block_interval = '1h'"
+sealer_connected
 
 # Seven tables, each filled by three transactions of four rows sealed into three different
 # blocks; the victims are in the middle transaction, so neither first nor last is special.
