@@ -38,35 +38,6 @@ constexpr int kRestartSeconds = 5;
 // at least this often whether one waits.
 constexpr long kLongestWaitMs = 1000;
 
-// seal_round seals what committed since the last round into one block, and
-// into more only while blocks fill up (ledger.max_block_entries): under a
-// steady load that is one block, one transaction, per interval.
-void seal_round() {
-    for (;;) {
-        SetCurrentStatementStartTimestamp();
-        StartTransactionCommand();
-        // Each statement must see the chain as the lock on it left it, even
-        // where default_transaction_isolation says otherwise.
-        XactIsoLevel = XACT_READ_COMMITTED;
-        PushActiveSnapshot(GetTransactionSnapshot());
-        uint64 sealed_entries = 0;
-        if (OidIsValid(get_extension_oid(kExtension, true))) {
-            pgstat_report_activity(STATE_RUNNING, "pgledger: sealing a block");
-            const int nest_level = pin_internal_settings();
-            SPI_connect();
-            (void)seal_pending(max_block_entries, &sealed_entries);
-            SPI_finish();
-            unpin_internal_settings(nest_level);
-        }
-        PopActiveSnapshot();
-        CommitTransactionCommand();
-        pgstat_report_activity(STATE_IDLE, nullptr);
-        if (sealed_entries < static_cast<uint64>(max_block_entries)) {
-            return;
-        }
-    }
-}
-
 // database_operation_waiting: some session holds a lock on this database
 // that a new connection would wait for. CREATE DATABASE takes one on its
 // template, DROP, RENAME and SET TABLESPACE on the database they change,
@@ -93,8 +64,41 @@ void step_aside_for_database_operations(const char* database) {
     }
 }
 
+// seal_round seals what committed since the last round into one block, and
+// into more only while blocks fill up (ledger.max_block_entries): under a
+// steady load that is one block, one transaction, per interval.
+void seal_round(const char* database) {
+    for (;;) {
+        // Also between the blocks of a backlog, which can take longer than
+        // such an operation waits.
+        step_aside_for_database_operations(database);
+        SetCurrentStatementStartTimestamp();
+        StartTransactionCommand();
+        // Each statement must see the chain as the lock on it left it, even
+        // where default_transaction_isolation says otherwise.
+        XactIsoLevel = XACT_READ_COMMITTED;
+        PushActiveSnapshot(GetTransactionSnapshot());
+        uint64 sealed_entries = 0;
+        if (OidIsValid(get_extension_oid(kExtension, true))) {
+            pgstat_report_activity(STATE_RUNNING, "pgledger: sealing a block");
+            const int nest_level = pin_internal_settings();
+            SPI_connect();
+            (void)seal_pending(max_block_entries, &sealed_entries);
+            SPI_finish();
+            unpin_internal_settings(nest_level);
+        }
+        PopActiveSnapshot();
+        CommitTransactionCommand();
+        pgstat_report_activity(STATE_IDLE, nullptr);
+        if (sealed_entries < static_cast<uint64>(max_block_entries)) {
+            return;
+        }
+    }
+}
+
 // wait_for_next_round sleeps ledger.block_interval, looking at least every
-// kLongestWaitMs whether to step aside.
+// kLongestWaitMs whether to step aside. A configuration reload ends the
+// sleep, as the interval may have changed.
 void wait_for_next_round(const char* database) {
     const TimestampTz due = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), block_interval_ms);
     for (;;) {
@@ -110,6 +114,7 @@ void wait_for_next_round(const char* database) {
         if (ConfigReloadPending) {
             ConfigReloadPending = false;
             ProcessConfigFile(PGC_SIGHUP);
+            return;
         }
     }
 }
@@ -158,7 +163,7 @@ extern "C" void pgledger_sealer_main(Datum) {
     for (;;) {
         // Seal first: after a restart, commits from before the crash are
         // sealed at once rather than one interval later.
-        pgledger::pg::seal_round();
+        pgledger::pg::seal_round(database);
         pgledger::pg::wait_for_next_round(database);
     }
 }
