@@ -37,6 +37,7 @@ extern "C" {
 #include "pg/row_codec.hpp"
 #include "pg/row_scan.hpp"
 #include "pg/sealer.hpp"
+#include "pg/settings.hpp"
 #include "pg/transaction_log.hpp"
 
 namespace pgledger::pg {
@@ -205,6 +206,8 @@ extern "C" Datum pgledger_create_ledger_table(PG_FUNCTION_ARGS) {
     // No other session may insert, or see the table half converted.
     Relation relation = relation_open(relid, AccessExclusiveLock);
     check_convertible(relation);
+    // Its rows would be sealed by no one.
+    require_sealed_database();
     const char* qualified_name = quote_qualified_identifier(
         get_namespace_name(RelationGetNamespace(relation)), RelationGetRelationName(relation));
     // Closed but still locked: ALTER TABLE refuses tables that are open.

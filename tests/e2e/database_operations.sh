@@ -9,12 +9,6 @@ source "$(dirname "$0")/common.bash"
 
 start_cluster
 
-# sealer_connected DB: wait until DB's sealer is connected again (the postmaster restarts a
-# sealer that stepped aside after 5 s).
-sealer_connected() {
-    wait_for "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pgledger sealer' AND datname = '$1'" 1 30
-}
-
 # sealed_by_worker: rows inserted now are sealed by the worker (nobody calls ledger.seal()).
 sealed_by_worker() {
     local value=$1
@@ -22,14 +16,18 @@ sealed_by_worker() {
     wait_for "SELECT count(*) FROM ledger.transactions WHERE block_height IS NULL" 0 10
 }
 
-# refused_without_sealer DB: an insert into DB's ledger table fails with LG003.
+# refused_without_sealer DB: in DB, an insert into a ledger table and the conversion of a
+# table that holds rows both fail with LG003.
 refused_without_sealer() {
-    local out
-    if out=$(cluster_psql -d "$1" -v VERBOSITY=verbose -c "INSERT INTO t VALUES (0, 'unsealed')" 2>&1); then
-        fail "an insert into a ledger table of unlisted database $1 succeeded: $out"
-    fi
-    grep -q '^ERROR:  LG003: no pgledger sealer runs for database' <<< "$out" ||
-        fail "expected LG003 for an insert in unlisted database $1, got: $out"
+    local out statement
+    cluster_psql -d "$1" -c "CREATE TABLE IF NOT EXISTS filled (id int); INSERT INTO filled VALUES (1)" > /dev/null
+    for statement in "INSERT INTO t VALUES (0, 'unsealed')" "SELECT ledger.create_ledger_table('public.filled')"; do
+        if out=$(cluster_psql -d "$1" -v VERBOSITY=verbose -c "$statement" 2>&1); then
+            fail "[$statement] succeeded in unlisted database $1: $out"
+        fi
+        grep -q '^ERROR:  LG003: no pgledger sealer runs for database' <<< "$out" ||
+            fail "expected LG003 for [$statement] in unlisted database $1, got: $out"
+    done
 }
 
 sql "CREATE EXTENSION pgledger" > /dev/null
