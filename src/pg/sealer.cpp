@@ -29,20 +29,6 @@ void lock_chain() {
     spi_run("LOCK TABLE ledger.blocks IN EXCLUSIVE MODE", SPI_OK_UTILITY);
 }
 
-bool genesis_created_since_snapshot() {
-    SPIPlanPtr plan = SPI_prepare("SELECT 1 FROM ledger.blocks LIMIT 1", 0, nullptr);
-    if (plan == nullptr) {
-        elog(ERROR, "pgledger could not read the chain: %s", SPI_result_code_string(SPI_result));
-    }
-    const int result =
-        SPI_execute_snapshot(plan, nullptr, nullptr, GetLatestSnapshot(), InvalidSnapshot, true, false, 1);
-    if (result != SPI_OK_SELECT) {
-        elog(ERROR, "pgledger could not read the chain: %s", SPI_result_code_string(result));
-    }
-    SPI_freeplan(plan);
-    return SPI_processed > 0;
-}
-
 ArrayType* contract_ids_in_force(const RecordedContracts& recorded) {
     Datum* ids = static_cast<Datum*>(palloc(sizeof(Datum) * (recorded.count + 1)));
     int count = 0;
@@ -86,6 +72,34 @@ TimestampTz seal_time() {
 
 }  // namespace
 
+namespace {
+
+bool genesis_created_since_snapshot() {
+    SPIPlanPtr plan = SPI_prepare("SELECT 1 FROM ledger.blocks LIMIT 1", 0, nullptr);
+    if (plan == nullptr) {
+        elog(ERROR, "pgledger could not read the chain: %s", SPI_result_code_string(SPI_result));
+    }
+    const int result =
+        SPI_execute_snapshot(plan, nullptr, nullptr, GetLatestSnapshot(), InvalidSnapshot, true, false, 1);
+    if (result != SPI_OK_SELECT) {
+        elog(ERROR, "pgledger could not read the chain: %s", SPI_result_code_string(result));
+    }
+    SPI_freeplan(plan);
+    return SPI_processed > 0;
+}
+
+}  // namespace
+
+void refuse_snapshot_older_than_genesis() {
+    if (IsolationUsesXactSnapshot() && genesis_created_since_snapshot()) {
+        ereport(ERROR,
+                (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+                 errmsg("could not serialize access due to a concurrent creation of the ledger's genesis "
+                        "block"),
+                 errhint("Retry the transaction.")));
+    }
+}
+
 void ensure_genesis() {
     // Only an empty chain gets a genesis: a chain whose genesis was deleted
     // must stay broken for verification to report. Blocks are never
@@ -101,16 +115,8 @@ void ensure_genesis() {
     if (SPI_processed > 0) {
         return;
     }
-    // A snapshot held for the whole transaction may predate a genesis that
-    // another transaction created before this one got the lock: a second
-    // genesis would collide with it, and the caller could not read it.
-    if (IsolationUsesXactSnapshot() && genesis_created_since_snapshot()) {
-        ereport(ERROR,
-                (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-                 errmsg("could not serialize access due to a concurrent creation of the ledger's genesis "
-                        "block"),
-                 errhint("Retry the transaction.")));
-    }
+    // A second genesis would collide with one this snapshot cannot see.
+    refuse_snapshot_older_than_genesis();
     // Entries sealed in blocks that are gone mean the chain is missing (or
     // still being restored), not that the ledger is new.
     spi_run("SELECT count(*) FROM ledger.transactions WHERE block_height IS NOT NULL", SPI_OK_SELECT);

@@ -7,6 +7,12 @@ extern "C" {
 
 namespace pgledger::pg {
 
+// refuse_snapshot_older_than_genesis raises 40001 when the transaction's
+// snapshot, held for the whole transaction (REPEATABLE READ, SERIALIZABLE),
+// cannot see a genesis block that another transaction committed since: the
+// ledger it would build on or name is not the one that exists. Requires SPI.
+void refuse_snapshot_older_than_genesis();
+
 // ensure_genesis creates block 0 if the chain is empty. Requires SPI.
 void ensure_genesis();
 

@@ -62,7 +62,11 @@ std::uint64_t signatures_table_id() {
 core::LedgerId ledger_id() {
     spi_run("SELECT block_hash FROM ledger.blocks WHERE height = 0", SPI_OK_SELECT);
     core::LedgerId id{};
-    if (SPI_processed != 1 || !spi_digest(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, id)) {
+    const uint64 found = SPI_processed;
+    if (found == 0) {
+        refuse_snapshot_older_than_genesis();
+    }
+    if (found != 1 || !spi_digest(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, id)) {
         ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
                         errmsg("the ledger's genesis block is missing or malformed"),
                         errdetail("Signed messages name the ledger by its genesis block's hash."),

@@ -6,8 +6,10 @@
 TEST_NAME=genesis_race
 source "$(dirname "$0")/common.bash"
 
-start_cluster
-cluster_psql -d postgres -c "CREATE DATABASE ledgerrestore" > /dev/null
+start_cluster "ledger.databases = 'ledgertest, ledgerrestore, ledgerthird'"
+for database in ledgerrestore ledgerthird; do
+    cluster_psql -d postgres -c "CREATE DATABASE $database" > /dev/null
+done
 
 # new_ledger DB: a database with an empty ledger (no genesis yet) and plain tables to convert.
 new_ledger() {
@@ -47,6 +49,12 @@ expect_serialization_failure ledgertest "REPEATABLE READ" "SELECT ledger.create_
 new_ledger ledgerrestore
 expect_serialization_failure ledgerrestore SERIALIZABLE \
     "SELECT ledger.key_digest('alice', 1, decode(repeat('ab', 32), 'hex'))"
+
+# The table converted meanwhile takes the stale transaction's rows, but the digest it would
+# sign names the ledger by a genesis its snapshot cannot see.
+new_ledger ledgerthird
+expect_serialization_failure ledgerthird "REPEATABLE READ" \
+    "INSERT INTO first_table VALUES (1); SELECT ledger.transaction_digest('alice')"
 
 # Retried, the conversion succeeds and seals onto the one chain.
 sql "SELECT ledger.create_ledger_table('public.second_table');
