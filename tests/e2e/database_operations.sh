@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A sealer stays connected to its database, yet must not make the operations fail that need
 # every other session gone from a database: CREATE DATABASE ... TEMPLATE, ALTER DATABASE ...
-# RENAME, DROP DATABASE. It steps aside while they run and seals again after. A copy of a
+# RENAME and SET TABLESPACE, DROP DATABASE. It steps aside while they run and seals again after. A copy of a
 # ledger database that ledger.databases does not list has no sealer, so its ledger tables
 # refuse rows rather than keep them unsealed.
 TEST_NAME=database_operations
@@ -54,7 +54,19 @@ sealer_connected ledgertest
 sealed_by_worker after-rename
 assert_verify_ok
 
-# 3. A listed ledger database dropped.
+# 3. Moved to another tablespace, which copies its files while no session is connected.
+as_server_user mkdir "$CLUSTER_DIR/moved"
+cluster_psql -d postgres -c "CREATE TABLESPACE moved LOCATION '$CLUSTER_DIR/moved'" > /dev/null
+left_before=$(grep -c 'pgledger sealer leaves database "ledgertest"' "$CLUSTER_DIR/server.log" || true)
+out=$(cluster_psql -d postgres -c "ALTER DATABASE ledgertest SET TABLESPACE moved" 2>&1) ||
+    fail "moving a sealed database to another tablespace failed: $out"
+[ "$(grep -c 'pgledger sealer leaves database "ledgertest"' "$CLUSTER_DIR/server.log")" -gt "$left_before" ] ||
+    fail "the move succeeded without the sealer stepping aside: was it connected?"
+sealer_connected ledgertest
+sealed_by_worker after-move
+assert_verify_ok
+
+# 4. A listed ledger database dropped.
 cluster_psql -d postgres -c "CREATE DATABASE ledgerrestore" > /dev/null
 cluster_psql -d ledgerrestore -c "CREATE EXTENSION pgledger" > /dev/null
 sealer_connected ledgerrestore
