@@ -70,10 +70,6 @@ TimestampTz seal_time() {
     return GetCurrentTimestamp();
 }
 
-}  // namespace
-
-namespace {
-
 bool genesis_created_since_snapshot() {
     SPIPlanPtr plan = SPI_prepare("SELECT 1 FROM ledger.blocks LIMIT 1", 0, nullptr);
     if (plan == nullptr) {

@@ -2,11 +2,11 @@
 
 extern "C" {
 #include "postgres.h"
+#include "commands/dbcommands.h"
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
-#include "commands/dbcommands.h"
 #include "utils/varlena.h"
 }
 
