@@ -17,6 +17,7 @@ extern "C" {
 #include "pg/spi_values.hpp"
 
 namespace pgledger::pg {
+
 RecordedContracts load_recorded_contracts(bool recompute) {
     const char* query = psprintf(
         "SELECT c.contract_id, c.contract_name, c.version, c.source_hash, c.source, c.checks::text, "

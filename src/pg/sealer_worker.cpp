@@ -102,11 +102,11 @@ void seal_round(const char* database) {
 void wait_for_next_round(const char* database) {
     const TimestampTz due = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), block_interval_ms);
     for (;;) {
-        step_aside_for_database_operations(database);
         const long remaining_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), due);
         if (remaining_ms <= 0) {
-            return;
+            return;  // seal_round looks first
         }
+        step_aside_for_database_operations(database);
         (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
                         std::min(remaining_ms, kLongestWaitMs), PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);

@@ -75,12 +75,13 @@ void require_sealed_database() {
     }
     const char* database = get_database_name(MyDatabaseId);
     if (database == nullptr || !is_sealed_database(database)) {
+        const char* shown = database != nullptr ? database : "?";
         ereport(ERROR,
                 (errcode(ERRCODE_LEDGER_NOT_SEALED_HERE),
-                 errmsg("no pgledger sealer runs for database \"%s\"", database != nullptr ? database : "?"),
+                 errmsg("no pgledger sealer runs for database \"%s\"", shown),
                  errhint("List it in ledger.databases in postgresql.conf (ledger.databases = '%s') and "
                          "restart the server.",
-                         quote_identifier(database != nullptr ? database : "?"))));
+                         quote_identifier(shown))));
     }
     sealed = true;
 }
