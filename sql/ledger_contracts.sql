@@ -233,8 +233,73 @@ INSERT INTO moves VALUES ('acct', 5);
 INSERT INTO moves VALUES ('acct', -1);
 SELECT outcome($$SELECT dblink_exec('stale', 'INSERT INTO moves VALUES (''acct'', 1)')$$);
 SELECT outcome($$SELECT dblink_exec('stale', 'COMMIT')$$);
-SELECT dblink_disconnect('stale');
 SELECT account, amount FROM moves ORDER BY amount;
+
+-- A prepared transaction takes the lock in turn: once committed, a snapshot
+-- taken before it is stale; rolled back, it does not hide the commit before it.
+SELECT dblink_exec('stale', 'BEGIN ISOLATION LEVEL REPEATABLE READ');
+SELECT * FROM dblink('stale', 'SELECT count(*) FROM moves') AS snapshot_taken(moves bigint);
+BEGIN;
+INSERT INTO moves VALUES ('prepared', 2);
+PREPARE TRANSACTION 'moves_committed';
+COMMIT PREPARED 'moves_committed';
+SELECT outcome($$SELECT dblink_exec('stale', 'INSERT INTO moves VALUES (''prepared'', 1)')$$);
+SELECT outcome($$SELECT dblink_exec('stale', 'COMMIT')$$);
+SELECT dblink_exec('stale', 'BEGIN ISOLATION LEVEL REPEATABLE READ');
+SELECT * FROM dblink('stale', 'SELECT count(*) FROM moves') AS snapshot_taken(moves bigint);
+INSERT INTO moves VALUES ('prepared', 3);
+BEGIN;
+INSERT INTO moves VALUES ('prepared', 4);
+PREPARE TRANSACTION 'moves_rolled_back';
+ROLLBACK PREPARED 'moves_rolled_back';
+SELECT outcome($$SELECT dblink_exec('stale', 'INSERT INTO moves VALUES (''prepared'', 1)')$$);
+SELECT outcome($$SELECT dblink_exec('stale', 'COMMIT')$$);
+
+-- A savepoint rolled back releases the locks taken in it: the transaction
+-- did not commit under them.
+SELECT dblink_exec('stale', 'BEGIN ISOLATION LEVEL REPEATABLE READ');
+SELECT * FROM dblink('stale', 'SELECT count(*) FROM moves') AS snapshot_taken(moves bigint);
+BEGIN;
+SAVEPOINT before_move;
+INSERT INTO moves VALUES ('rolled back to savepoint', 1);
+ROLLBACK TO SAVEPOINT before_move;
+INSERT INTO moves VALUES ('after savepoint', 1);
+COMMIT;
+SELECT outcome($$SELECT dblink_exec('stale', 'INSERT INTO moves VALUES (''rolled back to savepoint'', 2)')$$);
+SELECT outcome($$SELECT dblink_exec('stale', 'COMMIT')$$);
+
+-- Each state's last committer is recorded in a shared table of 16384 records.
+-- While a snapshot that predates them is open, no record can be dropped: a
+-- state committed under once the table is full goes unrecorded, and a stale
+-- transaction on it still fails.
+SELECT dblink_exec('stale', 'BEGIN ISOLATION LEVEL REPEATABLE READ');
+SELECT * FROM dblink('stale', 'SELECT count(*) FROM moves') AS snapshot_taken(moves bigint);
+DO $$
+BEGIN
+    FOR batch IN 0..16 LOOP
+        INSERT INTO moves SELECT 'filler ' || (batch * 1000 + g), 1 FROM generate_series(1, 1000) AS g;
+        COMMIT;
+    END LOOP;
+END $$;
+INSERT INTO moves VALUES ('unrecorded', 1);
+SELECT outcome($$SELECT dblink_exec('stale', 'INSERT INTO moves VALUES (''unrecorded'', 2)')$$);
+SELECT outcome($$SELECT dblink_exec('stale', 'COMMIT')$$);
+-- Once that snapshot has ended, the next commit drops the records every
+-- snapshot sees and is recorded: a new snapshot is not stale for a state
+-- without a record.
+SELECT dblink_exec('stale', 'BEGIN ISOLATION LEVEL REPEATABLE READ');
+SELECT * FROM dblink('stale', 'SELECT count(*) FROM moves') AS snapshot_taken(moves bigint);
+INSERT INTO moves VALUES ('recorded', 1);
+SELECT outcome($$SELECT dblink_exec('stale', 'INSERT INTO moves VALUES (''never committed under'', 1)')$$);
+SELECT outcome($$SELECT dblink_exec('stale', 'COMMIT')$$);
+SELECT dblink_exec('stale', 'BEGIN ISOLATION LEVEL REPEATABLE READ');
+SELECT * FROM dblink('stale', 'SELECT count(*) FROM moves') AS snapshot_taken(moves bigint);
+INSERT INTO moves VALUES ('recorded', 2);
+SELECT outcome($$SELECT dblink_exec('stale', 'INSERT INTO moves VALUES (''recorded'', 3)')$$);
+SELECT outcome($$SELECT dblink_exec('stale', 'COMMIT')$$);
+SELECT dblink_disconnect('stale');
+SELECT account, sum(amount), count(*) FROM moves WHERE account NOT LIKE 'filler %' GROUP BY account ORDER BY account;
+SELECT count(*) AS fillers FROM moves WHERE account LIKE 'filler %';
 
 -- A function with an SQL-standard body is recorded with the current names of
 -- what it uses: renaming or moving them is refused, changing them otherwise

@@ -54,9 +54,10 @@ void PendingTransaction::add_row(std::uint64_t table_id, std::uint32_t relation_
     target.stored.insert(target.stored.begin() + index, state == RowState::stored);
 }
 
-void PendingTransaction::note_lock(std::uint32_t lock_key) {
+void PendingTransaction::note_lock(std::uint64_t lock_key, std::uint32_t subtransaction) {
     if (std::find(locks_.begin(), locks_.end(), lock_key) == locks_.end()) {
         locks_.push_back(lock_key);
+        lock_subtransactions_.push_back(subtransaction);
     }
 }
 
@@ -105,6 +106,11 @@ void PendingTransaction::commit_subtransaction(std::uint32_t id, std::uint32_t p
             }
         }
     }
+    for (auto& tag : lock_subtransactions_) {
+        if (tag >= id) {
+            tag = parent_id;
+        }
+    }
 }
 
 void PendingTransaction::abort_subtransaction(std::uint32_t id) {
@@ -122,6 +128,16 @@ void PendingTransaction::abort_subtransaction(std::uint32_t id) {
         table.subtransactions.resize(kept);
         table.stored.resize(kept);
     }
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < locks_.size(); ++i) {
+        if (lock_subtransactions_[i] < id) {
+            locks_[kept] = locks_[i];
+            lock_subtransactions_[kept] = lock_subtransactions_[i];
+            ++kept;
+        }
+    }
+    locks_.resize(kept);
+    lock_subtransactions_.resize(kept);
 }
 
 void PendingTransaction::clear() {
@@ -146,6 +162,7 @@ void PendingTransaction::clear() {
     }
     tables_.clear();
     locks_.clear();
+    lock_subtransactions_.clear();
 }
 
 }  // namespace pgledger::core

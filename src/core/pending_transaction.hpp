@@ -43,9 +43,10 @@ class PendingTransaction {
     // note_contract records that a contract version checked the rows of a table.
     void note_contract(std::uint64_t table_id, std::uint64_t contract_id);
     // note_lock records a contract lock the transaction took, so that its
-    // commit can be checked against the last one through the same lock.
-    void note_lock(std::uint32_t lock_key);
-    const std::vector<std::uint32_t>& locks() const { return locks_; }
+    // commit can be checked against the last one through the same lock. A
+    // subtransaction that aborts releases the locks it took, and forgets them.
+    void note_lock(std::uint64_t lock_key, std::uint32_t subtransaction);
+    const std::vector<std::uint64_t>& locks() const { return locks_; }
     // confirm_stored marks a speculative row as really inserted; false if no
     // such row.
     bool confirm_stored(std::uint64_t table_id, std::uint32_t seq);
@@ -71,7 +72,8 @@ class PendingTransaction {
     // every transaction; see clear().
     PendingTableRows spare_table_;
     bool has_spare_table_ = false;
-    std::vector<std::uint32_t> locks_;
+    std::vector<std::uint64_t> locks_;
+    std::vector<std::uint32_t> lock_subtransactions_;
 };
 
 }  // namespace pgledger::core

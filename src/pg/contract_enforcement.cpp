@@ -8,11 +8,8 @@ extern "C" {
 #include "common/hashfn.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
-#include "port/atomics.h"
-#include "storage/ipc.h"
 #include "storage/lmgr.h"
 #include "storage/lock.h"
-#include "storage/shmem.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -28,6 +25,7 @@ extern "C" {
 #include <cstring>
 
 #include "pg/cache_lifetime.hpp"
+#include "pg/contract_committers.hpp"
 #include "pg/cpp_boundary.hpp"
 #include "pg/errors.hpp"
 #include "pg/internal_settings.hpp"
@@ -38,7 +36,6 @@ namespace {
 
 // Distinguishes the ledger's advisory locks from an application's.
 constexpr uint32 kContractLockTag = 0x70676c64;  // "pgld"
-constexpr int kConflictSlots = 1024;
 // Each lock value a transaction touches holds a slot of the shared lock
 // table until it ends; bounded well below what the default
 // max_locks_per_transaction leaves for everything else.
@@ -74,36 +71,6 @@ HTAB* contracts_by_table = nullptr;
 TableContracts* recent_contracts = nullptr;
 MemoryContext contracts_context = nullptr;
 
-// The last transaction that committed through each contract (by lock key),
-// so that a repeatable-read transaction can tell that it checked a state
-// that has since changed.
-pg_atomic_uint32* last_committer = nullptr;
-shmem_request_hook_type previous_shmem_request = nullptr;
-shmem_startup_hook_type previous_shmem_startup = nullptr;
-
-void request_shared_memory() {
-    if (previous_shmem_request != nullptr) {
-        previous_shmem_request();
-    }
-    RequestAddinShmemSpace(sizeof(pg_atomic_uint32) * kConflictSlots);
-}
-
-void attach_shared_memory() {
-    if (previous_shmem_startup != nullptr) {
-        previous_shmem_startup();
-    }
-    LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-    bool found = false;
-    last_committer = static_cast<pg_atomic_uint32*>(
-        ShmemInitStruct("pgledger contract committers", sizeof(pg_atomic_uint32) * kConflictSlots, &found));
-    if (!found) {
-        for (int i = 0; i < kConflictSlots; ++i) {
-            pg_atomic_init_u32(&last_committer[i], InvalidTransactionId);
-        }
-    }
-    LWLockRelease(AddinShmemInitLock);
-}
-
 void forget_on_invalidation(Datum, Oid) {
     forget_contracts();
 }
@@ -115,9 +82,9 @@ uint32 lock_key_of(const char* contract_name) {
 
 // lock_contract makes transactions checked by the same contract on the same
 // state take turns: held until the transaction ends, so the next one sees
-// this one's rows. Returns the key, which also names the conflict slot.
-uint32 lock_contract(const AttachedContract& contract, HeapTuple row, TupleDesc descriptor,
-                     const core::PendingTransaction& transaction) {
+// this one's rows. Returns the lock's key.
+std::uint64_t lock_contract(const AttachedContract& contract, HeapTuple row, TupleDesc descriptor,
+                            const core::PendingTransaction& transaction) {
     if (transaction.locks().size() >= kMaxStateLocks) {
         ereport(ERROR,
                 (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -142,7 +109,7 @@ uint32 lock_contract(const AttachedContract& contract, HeapTuple row, TupleDesc 
     LOCKTAG tag;
     SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, contract.lock_key, state_key, 2);
     (void)LockAcquire(&tag, ExclusiveLock, false, false);
-    return hash_combine(contract.lock_key, state_key);
+    return contract_lock_key(contract.lock_key, state_key);
 }
 
 // contracts_cache returns the cache, created anew if an invalidation
@@ -253,38 +220,10 @@ text* run_row_check(AttachedContract& contract, Datum row) {
     return call->isnull ? nullptr : DatumGetTextPP(reason);
 }
 
-void check_for_conflict(uint32 lock) {
-    pg_atomic_uint32* slot = &last_committer[lock % kConflictSlots];
-    const TransactionId last = pg_atomic_read_u32(slot);
-    if (IsolationUsesXactSnapshot() && TransactionIdIsNormal(last) && TransactionIdDidCommit(last) &&
-        XidInMVCCSnapshot(last, GetTransactionSnapshot())) {
-        ereport(ERROR,
-                (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-                 errmsg("could not serialize access to contract state due to a concurrent transaction"),
-                 errdetail("A transaction checked by the same contract committed after this one's "
-                           "snapshot was taken, so its checks saw a stale state."),
-                 errhint("Retry the transaction.")));
-    }
-}
-
 }  // namespace
 
-void request_contract_shared_memory() {
-    previous_shmem_request = shmem_request_hook;
-    shmem_request_hook = request_shared_memory;
-    previous_shmem_startup = shmem_startup_hook;
-    shmem_startup_hook = attach_shared_memory;
+void register_contract_cache_invalidation() {
     CacheRegisterRelcacheCallback(forget_on_invalidation, 0);
-}
-
-void publish_commit(const core::PendingTransaction& transaction) {
-    const TransactionId committed = GetTopTransactionIdIfAny();
-    if (last_committer == nullptr || !TransactionIdIsNormal(committed)) {
-        return;
-    }
-    for (const auto lock : transaction.locks()) {
-        pg_atomic_write_u32(&last_committer[lock % kConflictSlots], committed);
-    }
 }
 
 void forget_contracts() {
@@ -312,9 +251,9 @@ void check_row(Relation relation, std::uint64_t table_id, TupleTableSlot* slot,
     const Datum row_value = heap_copy_tuple_as_datum(row, RelationGetDescr(relation));
     for (int i = 0; i < attached->count; ++i) {
         AttachedContract& contract = attached->contracts[i];
-        const uint32 lock = lock_contract(contract, row, RelationGetDescr(relation), transaction);
+        const std::uint64_t lock = lock_contract(contract, row, RelationGetDescr(relation), transaction);
         call_cpp([&] {
-            transaction.note_lock(lock);
+            transaction.note_lock(lock, GetCurrentSubTransactionId());
             transaction.note_contract(table_id, contract.contract_id);
         });
         if (!contract.has_row_check) {
@@ -368,11 +307,7 @@ void check_transaction(const core::PendingTransaction& transaction) {
     if (result != SPI_OK_SELECT) {
         elog(ERROR, "pgledger could not read the contracts to check");
     }
-    // Under each lock this transaction took, no transaction may have
-    // committed unseen by this one's snapshot.
-    for (const auto lock : transaction.locks()) {
-        check_for_conflict(lock);
-    }
+    check_no_unseen_committer(transaction);
     SPITupleTable* contracts = SPI_tuptable;
     const uint64 count = SPI_processed;
     for (uint64 i = 0; i < count; ++i) {

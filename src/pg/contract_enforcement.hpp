@@ -16,7 +16,9 @@ extern "C" {
 
 namespace pgledger::pg {
 
-void request_contract_shared_memory();
+// register_contract_cache_invalidation makes a new contract version reach
+// every session's cache of the contracts attached to each table.
+void register_contract_cache_invalidation();
 
 // check_row runs the row checks of every contract attached to the table on
 // the row about to be stored, and notes each contract version in the
@@ -29,12 +31,6 @@ void check_row(Relation relation, std::uint64_t table_id, TupleTableSlot* row,
 // 40001 when a concurrent transaction checked by the same contract
 // committed after this transaction's snapshot was taken.
 void check_transaction(const core::PendingTransaction& transaction);
-
-// publish_commit records, for each contract lock the transaction holds, that
-// it is the latest to commit under it. Called once the commit (or PREPARE)
-// is durable and the locks are still held: a transaction that a later check
-// refuses must not stand in the record for the one that really committed.
-void publish_commit(const core::PendingTransaction& transaction);
 
 // forget_contracts drops the cached contract lists (a new version was
 // installed).

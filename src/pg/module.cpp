@@ -7,6 +7,7 @@ extern "C" {
 #include "miscadmin.h"
 }
 
+#include "pg/contract_committers.hpp"
 #include "pg/contract_enforcement.hpp"
 #include "pg/guards.hpp"
 #include "pg/sealer_worker.hpp"
@@ -36,7 +37,8 @@ extern "C" void _PG_init(void) {
         if (!IsBinaryUpgrade) {
             pgledger::pg::register_sealer_workers();
         }
-        pgledger::pg::request_contract_shared_memory();
+        pgledger::pg::request_committers_shared_memory();
+        pgledger::pg::register_contract_cache_invalidation();
     }
 }
 

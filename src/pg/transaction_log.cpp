@@ -28,6 +28,7 @@ extern "C" {
 #include "core/pending_transaction.hpp"
 #include "core/verifier.hpp"
 #include "pg/catalog.hpp"
+#include "pg/contract_committers.hpp"
 #include "pg/contract_enforcement.hpp"
 #include "pg/cpp_boundary.hpp"
 #include "pg/errors.hpp"
@@ -234,7 +235,7 @@ void on_transaction_event(XactEvent event, void*) {
         case XACT_EVENT_COMMIT:
         case XACT_EVENT_PREPARE:
             if (pending != nullptr && pending->active()) {
-                publish_commit(*pending);
+                publish_committer(*pending, event == XACT_EVENT_PREPARE);
             }
             [[fallthrough]];
         case XACT_EVENT_ABORT:

@@ -270,6 +270,32 @@ TEST(PendingTransaction, NotesEachContractOncePerTable) {
     EXPECT_TRUE(transaction.tables().empty());
 }
 
+TEST(PendingTransaction, ForgetsTheContractLocksOfAnAbortedSubtransaction) {
+    // Lock 10 at top level; SAVEPOINT a (2): locks 10 again and 20; SAVEPOINT
+    // b (3): lock 30; RELEASE b; ROLLBACK TO a. PostgreSQL released 20 and 30
+    // with a, and still holds 10 for the top level.
+    PendingTransaction transaction;
+    transaction.start(1);
+    transaction.note_lock(10, kTopLevel);
+    transaction.note_lock(10, 2);
+    transaction.note_lock(20, 2);
+    transaction.note_lock(30, 3);
+    transaction.commit_subtransaction(3, 2);
+    transaction.abort_subtransaction(2);
+    EXPECT_EQ(transaction.locks(), (std::vector<std::uint64_t>{10}));
+    // Taken again in a subtransaction that is released, 20 stays held.
+    transaction.note_lock(20, 4);
+    transaction.commit_subtransaction(4, kTopLevel);
+    transaction.abort_subtransaction(5);
+    EXPECT_EQ(transaction.locks(), (std::vector<std::uint64_t>{10, 20}));
+    transaction.clear();
+    EXPECT_TRUE(transaction.locks().empty());
+    transaction.start(2);
+    transaction.note_lock(40, 2);
+    transaction.abort_subtransaction(2);
+    EXPECT_TRUE(transaction.locks().empty()) << "nothing of the last transaction's locks survives";
+}
+
 TEST(PendingTransaction, RowNumbersStopAtTheIntegerColumnLimit) {
     // ledger_sequence_number is an integer column: 2147483647 rows at most.
     PendingTransaction transaction;

@@ -1,0 +1,33 @@
+// The last transaction that committed under each contract lock, kept in
+// shared memory so that a REPEATABLE READ or SERIALIZABLE transaction can
+// tell, before it commits, that its contract checks read a state that another
+// transaction changed after its snapshot was taken.
+#pragma once
+
+#include <cstdint>
+
+#include "core/pending_transaction.hpp"
+
+namespace pgledger::pg {
+
+// contract_lock_key names one contract lock: the contract's key in the high
+// half and the state's in the low half, as the advisory lock is tagged.
+inline std::uint64_t contract_lock_key(std::uint32_t contract_key, std::uint32_t state_key) {
+    return (static_cast<std::uint64_t>(contract_key) << 32) | state_key;
+}
+
+void request_committers_shared_memory();
+
+// check_no_unseen_committer raises 40001 when, under one of the contract
+// locks the transaction holds, a transaction committed that its snapshot
+// does not see. Only transaction snapshots (REPEATABLE READ, SERIALIZABLE)
+// can be stale: READ COMMITTED checks see the latest commit under the lock.
+void check_no_unseen_committer(const core::PendingTransaction& transaction);
+
+// publish_committer records the transaction as the latest to commit (or to
+// be prepared) under each contract lock it holds. Called once the commit or
+// PREPARE is durable and while the locks are still held, so that records
+// under one lock are written in commit order. Never raises an error.
+void publish_committer(const core::PendingTransaction& transaction, bool prepared);
+
+}  // namespace pgledger::pg
