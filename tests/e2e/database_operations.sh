@@ -74,4 +74,20 @@ out=$(cluster_psql -d postgres -c "DROP DATABASE ledgerrestore" 2>&1) || fail "d
 grep -q 'pgledger sealer leaves database "ledgerrestore"' "$CLUSTER_DIR/server.log" ||
     fail "the server log does not say why the sealer left"
 
+# 5. Dropped WITH (FORCE) while a client is connected: the sealer is terminated with the client, and the
+# other database's sealer goes on.
+cluster_psql -d postgres -c "CREATE DATABASE ledgerrestore" > /dev/null
+cluster_psql -d ledgerrestore -c "CREATE EXTENSION pgledger" > /dev/null
+sealer_connected ledgerrestore
+cluster_psql -d ledgerrestore -c "SELECT pg_sleep(600)" > /dev/null 2>&1 &
+client=$!
+wait_for "SELECT count(*) FROM pg_stat_activity WHERE datname = 'ledgerrestore' AND query = 'SELECT pg_sleep(600)'" 1 10
+out=$(cluster_psql -d postgres -c "DROP DATABASE ledgerrestore WITH (FORCE)" 2>&1) ||
+    fail "dropping a sealed database WITH (FORCE) failed: $out"
+wait "$client" && fail "the client of the dropped database was not terminated"
+! grep -Eq 'terminated by signal|PANIC' "$CLUSTER_DIR/server.log" ||
+    fail "a server process crashed: $(grep -E 'terminated by signal|PANIC' "$CLUSTER_DIR/server.log")"
+sealed_by_worker after-forced-drop
+assert_verify_ok
+
 pass
