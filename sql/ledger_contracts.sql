@@ -160,6 +160,31 @@ DROP VIEW pg_temp.pg_proc;
 SELECT proconfig FROM pg_proc
 WHERE oid = 'contract_no_overdraft_v2.positive_amount(public.withdrawals)'::regprocedure;
 
+-- Contract functions do not search public: an operator placed there that
+-- matches a check's arguments better than the built-in one would change
+-- what the check means, and nothing the ledger records would show it.
+CREATE TABLE limited (amount numeric);
+SELECT ledger.create_ledger_table('limited');
+SELECT ledger.install_contract('at_most_100', $source$
+    CREATE FUNCTION at_most_100(l limited) RETURNS text LANGUAGE sql AS $$ SELECT NULL::text $$;
+$source$, '{"public.limited": {"row": "at_most_100"}}');
+SELECT ledger.install_contract('at_most_100', $source$
+    CREATE FUNCTION at_most_100(l public.limited) RETURNS text LANGUAGE plpgsql AS $$
+    BEGIN
+        IF l.amount > 100 THEN
+            RETURN 'over 100';
+        END IF;
+        RETURN NULL;
+    END $$;
+$source$, '{"public.limited": {"row": "at_most_100"}}') AS version;
+CREATE FUNCTION public.never_greater(numeric, integer) RETURNS boolean LANGUAGE sql IMMUTABLE RETURN false;
+CREATE OPERATOR public.> (LEFTARG = numeric, RIGHTARG = integer, FUNCTION = public.never_greater);
+SELECT 500::numeric > 100 AS greater_where_public_is_searched;
+SELECT outcome('INSERT INTO limited VALUES (500)');
+INSERT INTO limited VALUES (50);
+DROP OPERATOR public.> (numeric, integer);
+DROP FUNCTION public.never_greater(numeric, integer);
+
 -- A superuser editing the catalog behind the hooks is caught, and once the
 -- function is as recorded again, the ledger verifies again.
 SELECT prosrc AS recorded_source FROM pg_proc

@@ -150,13 +150,40 @@ char* normalize_checks(Jsonb* checks) {
     return normalized.data;
 }
 
+// The search path of a contract, at installation and whenever its functions
+// run: its own schema, with pg_catalog implicitly before it. Not public,
+// where whoever may create objects could add a function or an operator that
+// matches a check's arguments better than the built-in one, and change what
+// the check means without changing anything the ledger records. pg_temp last:
+// unnamed, it would be searched first for relations, and a caller's temporary
+// table could stand in for one a check reads.
+const char* contract_search_path(const char* schema) {
+    return psprintf("%s, pg_temp", quote_identifier(schema));
+}
+
+// An unqualified name that resolves in the caller's session may not in the
+// contract's: the context says why.
+void explain_source_search_path(void* search_path) {
+    errcontext(
+        "running the contract's source with search_path = %s; name objects outside the contract "
+        "with their schema",
+        static_cast<const char*>(search_path));
+}
+
 // run_source executes the contract's SQL with its schema first on the
 // search path, so that what it creates lands there.
 void run_source(const char* schema, const char* source) {
     const int nest_level = NewGUCNestLevel();
-    (void)set_config_option("search_path", psprintf("%s, public", quote_identifier(schema)), PGC_USERSET,
-                            PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    const char* search_path = contract_search_path(schema);
+    (void)set_config_option("search_path", search_path, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+                            false);
+    ErrorContextCallback context;
+    context.callback = explain_source_search_path;
+    context.arg = const_cast<char*>(search_path);
+    context.previous = error_context_stack;
+    error_context_stack = &context;
     const int result = SPI_execute(source, false, 0);
+    error_context_stack = context.previous;
     AtEOXact_GUC(true, nest_level);
     if (result < 0) {
         elog(ERROR, "pgledger could not run the contract's source: %s", SPI_result_code_string(result));
@@ -204,12 +231,10 @@ void check_contents(const char* schema) {
         }
         check_deterministic(signature, SPI_getvalue(functions->vals[i], functions->tupdesc, 3), schema_oid);
     }
-    // pg_temp last: unnamed, it would be searched first for relations, and
-    // a caller's temporary table could stand in for one a check reads.
     for (uint64 i = 0; i < count; ++i) {
         spi_run(
-            psprintf("ALTER FUNCTION %s.%s SET search_path = %s, public, pg_temp", quote_identifier(schema),
-                     SPI_getvalue(functions->vals[i], functions->tupdesc, 1), quote_identifier(schema)),
+            psprintf("ALTER FUNCTION %s.%s SET search_path = %s", quote_identifier(schema),
+                     SPI_getvalue(functions->vals[i], functions->tupdesc, 1), contract_search_path(schema)),
             SPI_OK_UTILITY);
     }
 }
