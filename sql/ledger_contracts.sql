@@ -326,6 +326,31 @@ SELECT dblink_disconnect('stale');
 SELECT account, sum(amount), count(*) FROM moves WHERE account NOT LIKE 'filler %' GROUP BY account ORDER BY account;
 SELECT count(*) AS fillers FROM moves WHERE account LIKE 'filler %';
 
+-- Under READ COMMITTED a row check runs with a snapshot taken after its
+-- contract's lock was granted: a STABLE check, which reads with the active
+-- snapshot, sees the rows of the transaction that held the lock.
+CREATE TABLE names (name text);
+SELECT ledger.create_ledger_table('names');
+SELECT ledger.install_contract('unique_names', $source$
+    CREATE FUNCTION first_only(n public.names) RETURNS text LANGUAGE sql STABLE AS $$
+        SELECT 'name ' || n.name || ' is taken' FROM public.names WHERE name = n.name LIMIT 1 $$;
+$source$, '{"public.names": {"row": "first_only", "lock": "name"}}') AS version;
+SELECT dblink_connect('waiter', format('host=%s port=%s dbname=%s', current_setting('unix_socket_directories'),
+                                       current_setting('port'), current_database()));
+BEGIN;
+INSERT INTO names VALUES ('ada');
+SELECT dblink_send_query('waiter', 'INSERT INTO names VALUES (''ada'')');
+DO $$
+BEGIN
+    WHILE NOT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND NOT granted) LOOP
+        PERFORM pg_sleep(0.01);
+    END LOOP;
+END $$;
+COMMIT;
+SELECT outcome($$SELECT * FROM dblink_get_result('waiter') AS inserted(status text)$$);
+SELECT dblink_disconnect('waiter');
+SELECT name, count(*) FROM names GROUP BY name;
+
 -- A function with an SQL-standard body is recorded with the current names of
 -- what it uses: renaming or moving them is refused, changing them otherwise
 -- is not.

@@ -2,13 +2,11 @@
 
 extern "C" {
 #include "access/htup_details.h"
-#include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
-#include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -259,7 +257,18 @@ void check_row(Relation relation, std::uint64_t table_id, TupleTableSlot* slot,
         if (!contract.has_row_check) {
             continue;
         }
+        // Under READ COMMITTED the statement's snapshot predates the wait for
+        // the lock: a check that reads with it (a STABLE function) would miss
+        // the rows of the transaction it waited for. Under REPEATABLE READ
+        // the commit fails with 40001 instead.
+        const bool fresh_snapshot = !IsolationUsesXactSnapshot();
+        if (fresh_snapshot) {
+            PushActiveSnapshot(GetLatestSnapshot());
+        }
         text* reason = run_row_check(contract, row_value);
+        if (fresh_snapshot) {
+            PopActiveSnapshot();
+        }
         if (reason != nullptr) {
             ereport(ERROR,
                     (errcode(ERRCODE_LEDGER_CONTRACT_ROW_REFUSED),
