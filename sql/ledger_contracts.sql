@@ -280,6 +280,22 @@ ROLLBACK PREPARED 'moves_rolled_back';
 SELECT outcome($$SELECT dblink_exec('stale', 'INSERT INTO moves VALUES (''prepared'', 1)')$$);
 SELECT outcome($$SELECT dblink_exec('stale', 'COMMIT')$$);
 
+-- Nor does a second transaction prepared under the lock, rolled back, hide
+-- the first, committed.
+INSERT INTO moves VALUES ('prepared twice', 1);
+SELECT dblink_exec('stale', 'BEGIN ISOLATION LEVEL REPEATABLE READ');
+SELECT * FROM dblink('stale', 'SELECT count(*) FROM moves') AS snapshot_taken(moves bigint);
+BEGIN;
+INSERT INTO moves VALUES ('prepared twice', 2);
+PREPARE TRANSACTION 'moves_first';
+COMMIT PREPARED 'moves_first';
+BEGIN;
+INSERT INTO moves VALUES ('prepared twice', 3);
+PREPARE TRANSACTION 'moves_second';
+ROLLBACK PREPARED 'moves_second';
+SELECT outcome($$SELECT dblink_exec('stale', 'INSERT INTO moves VALUES (''prepared twice'', 4)')$$);
+SELECT outcome($$SELECT dblink_exec('stale', 'COMMIT')$$);
+
 -- A savepoint rolled back releases the locks taken in it: the transaction
 -- did not commit under them.
 SELECT dblink_exec('stale', 'BEGIN ISOLATION LEVEL REPEATABLE READ');
@@ -306,9 +322,24 @@ BEGIN
         COMMIT;
     END LOOP;
 END $$;
+SELECT dblink_connect('later', format('host=%s port=%s dbname=%s', current_setting('unix_socket_directories'),
+                                      current_setting('port'), current_database()));
+SELECT dblink_exec('later', 'BEGIN ISOLATION LEVEL REPEATABLE READ');
+SELECT * FROM dblink('later', 'SELECT count(*) FROM moves') AS snapshot_taken(moves bigint);
 INSERT INTO moves VALUES ('unrecorded', 1);
 SELECT outcome($$SELECT dblink_exec('stale', 'INSERT INTO moves VALUES (''unrecorded'', 2)')$$);
 SELECT outcome($$SELECT dblink_exec('stale', 'COMMIT')$$);
+-- The oldest snapshot ended, the fillers' records can be dropped: a
+-- transaction prepared under the lock finds room, and is rolled back. Its
+-- record says nothing of the commit before it, which the later snapshot
+-- does not see.
+BEGIN;
+INSERT INTO moves VALUES ('unrecorded', 3);
+PREPARE TRANSACTION 'moves_recorded_late';
+ROLLBACK PREPARED 'moves_recorded_late';
+SELECT outcome($$SELECT dblink_exec('later', 'INSERT INTO moves VALUES (''unrecorded'', 4)')$$);
+SELECT outcome($$SELECT dblink_exec('later', 'COMMIT')$$);
+SELECT dblink_disconnect('later');
 -- Once that snapshot has ended, the next commit drops the records every
 -- snapshot sees and is recorded: a new snapshot is not stale for a state
 -- without a record.

@@ -3,8 +3,10 @@
 extern "C" {
 #include "postgres.h"
 #include "access/transam.h"
+#include "access/twophase.h"
 #include "access/xact.h"
 #include "miscadmin.h"
+#include "port/atomics.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/procarray.h"
@@ -38,6 +40,10 @@ struct LockRecord {
     // A prepared transaction that took the lock after it: until it is
     // resolved it holds the lock; a rollback must not erase `committed`.
     FullTransactionId prepared;
+    // The newest prepared transaction that a later one displaced. It had
+    // ended, committed or not, and the commit log is not read while
+    // publishing: a snapshot that may not see it counts as stale.
+    FullTransactionId displaced;
 };
 
 struct SharedCommitters {
@@ -48,6 +54,8 @@ struct SharedCommitters {
     // The horizon of the last sweep: sweeping again before it moves would
     // find nothing more to drop.
     TransactionId swept_at;
+    // Set by the first use after startup; see cover_time_before_startup.
+    pg_atomic_uint32 startup_covered;
 };
 
 SharedCommitters* shared = nullptr;
@@ -75,6 +83,7 @@ void attach_shared_memory() {
         shared->lock = &GetNamedLWLockTranche(kTrancheName)->lock;
         shared->newest_unrecorded = InvalidFullTransactionId;
         shared->swept_at = InvalidTransactionId;
+        pg_atomic_init_u32(&shared->startup_covered, 0);
     }
     HASHCTL control{};
     control.keysize = sizeof(LockKey);
@@ -105,6 +114,30 @@ bool ended_for_all(FullTransactionId xid, FullTransactionId horizon) {
     return !FullTransactionIdIsValid(xid) || FullTransactionIdPrecedes(xid, horizon);
 }
 
+FullTransactionId newer_of(FullTransactionId a, FullTransactionId b) {
+    if (!FullTransactionIdIsValid(a)) {
+        return b;
+    }
+    return FullTransactionIdIsValid(b) && FullTransactionIdPrecedes(a, b) ? b : a;
+}
+
+// cover_time_before_startup: prepared transactions recovered at startup (or
+// at a standby's promotion) still hold contract locks, but their records did
+// not survive in shared memory. Once, at the first use, every transaction
+// that may exist by then counts as having committed under a lock without a
+// record. The caller holds the lock exclusively.
+void cover_time_before_startup() {
+    if (pg_atomic_read_u32(&shared->startup_covered) != 0) {
+        return;
+    }
+    if (max_prepared_xacts > 0) {
+        const FullTransactionId next = ReadNextFullTransactionId();
+        shared->newest_unrecorded =
+            newer_of(shared->newest_unrecorded, FullTransactionIdFromU64(U64FromFullTransactionId(next) - 1));
+    }
+    pg_atomic_write_u32(&shared->startup_covered, 1);
+}
+
 // make_room drops the records whose transactions every snapshot sees, once
 // the table is full; the caller holds the lock exclusively.
 void make_room() {
@@ -117,7 +150,8 @@ void make_room() {
     HASH_SEQ_STATUS scan;
     hash_seq_init(&scan, records);
     while (auto* record = static_cast<LockRecord*>(hash_seq_search(&scan))) {
-        if (ended_for_all(record->committed, full_horizon) && ended_for_all(record->prepared, full_horizon)) {
+        if (ended_for_all(record->committed, full_horizon) && ended_for_all(record->prepared, full_horizon) &&
+            ended_for_all(record->displaced, full_horizon)) {
             (void)hash_search(records, &record->key, HASH_REMOVE, nullptr);
         }
     }
@@ -143,12 +177,22 @@ void request_committers_shared_memory() {
 }
 
 void check_no_unseen_committer(const core::PendingTransaction& transaction) {
-    if (!IsolationUsesXactSnapshot() || transaction.locks().empty() || shared == nullptr) {
+    if (!IsolationUsesXactSnapshot() || transaction.locks().empty()) {
         return;
+    }
+    if (shared == nullptr) {
+        // Unreachable: without preloading, no ledger row gets this far (LG003).
+        elog(ERROR, "pgledger has no shared memory to check contract locks in");
+    }
+    if (pg_atomic_read_u32(&shared->startup_covered) == 0) {
+        LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+        cover_time_before_startup();
+        LWLockRelease(shared->lock);
     }
     // Read under the lock, judged after it: the commit log may need I/O.
     auto* suspects =
         static_cast<FullTransactionId*>(palloc(sizeof(FullTransactionId) * 2 * transaction.locks().size()));
+    FullTransactionId newest_displaced = InvalidFullTransactionId;
     std::size_t suspect_count = 0;
     bool unrecorded = false;
     LWLockAcquire(shared->lock, LW_SHARED);
@@ -158,7 +202,10 @@ void check_no_unseen_committer(const core::PendingTransaction& transaction) {
         if (record != nullptr) {
             suspects[suspect_count++] = record->committed;
             suspects[suspect_count++] = record->prepared;
-        } else {
+            newest_displaced = newer_of(newest_displaced, record->displaced);
+        }
+        // A record made by a PREPARE tells nothing of the commits before it.
+        if (record == nullptr || !FullTransactionIdIsValid(record->committed)) {
             unrecorded = true;
         }
     }
@@ -176,6 +223,8 @@ void check_no_unseen_committer(const core::PendingTransaction& transaction) {
     // snapshot sees all of them.
     stale = stale || (unrecorded && FullTransactionIdIsValid(newest_unrecorded) &&
                       !FullTransactionIdPrecedes(newest_unrecorded, snapshot_xmin));
+    stale = stale || (FullTransactionIdIsValid(newest_displaced) &&
+                      !FullTransactionIdPrecedes(newest_displaced, snapshot_xmin));
     if (stale) {
         ereport(ERROR,
                 (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
@@ -193,6 +242,7 @@ void publish_committer(const core::PendingTransaction& transaction, bool prepare
     }
     bool room_made = false;
     LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    cover_time_before_startup();
     for (const auto lock : transaction.locks()) {
         const LockKey key = key_of(lock);
         bool found = false;
@@ -203,23 +253,23 @@ void publish_committer(const core::PendingTransaction& transaction, bool prepare
             record = static_cast<LockRecord*>(hash_search(records, &key, HASH_ENTER_NULL, &found));
         }
         if (record == nullptr) {
-            if (!FullTransactionIdIsValid(shared->newest_unrecorded) ||
-                FullTransactionIdPrecedes(shared->newest_unrecorded, self)) {
-                shared->newest_unrecorded = self;
-            }
+            shared->newest_unrecorded = newer_of(shared->newest_unrecorded, self);
             continue;
         }
         if (!found) {
             record->committed = InvalidFullTransactionId;
             record->prepared = InvalidFullTransactionId;
+            record->displaced = InvalidFullTransactionId;
         }
         if (prepared) {
+            record->displaced = newer_of(record->displaced, record->prepared);
             record->prepared = self;
         } else {
             // Whatever was prepared under the lock ended before this
-            // transaction could take it.
+            // transaction could take it, and is older than it.
             record->committed = self;
             record->prepared = InvalidFullTransactionId;
+            record->displaced = InvalidFullTransactionId;
         }
     }
     LWLockRelease(shared->lock);

@@ -26,7 +26,7 @@ void check_no_unseen_committer(const core::PendingTransaction& transaction);
 
 // publish_committer records the transaction as the latest to commit (or to
 // be prepared) under each contract lock it holds. Called once the commit or
-// PREPARE is durable and while the locks are still held, so that records
+// PREPARE is recorded and while the locks are still held, so that records
 // under one lock are written in commit order. Never raises an error.
 void publish_committer(const core::PendingTransaction& transaction, bool prepared);
 

@@ -316,7 +316,6 @@ void check_transaction(const core::PendingTransaction& transaction) {
     if (result != SPI_OK_SELECT) {
         elog(ERROR, "pgledger could not read the contracts to check");
     }
-    check_no_unseen_committer(transaction);
     SPITupleTable* contracts = SPI_tuptable;
     const uint64 count = SPI_processed;
     for (uint64 i = 0; i < count; ++i) {
@@ -337,6 +336,8 @@ void check_transaction(const core::PendingTransaction& transaction) {
                      errhint("Nothing of this transaction is committed; complete it and retry.")));
         }
     }
+    // Last: a transaction check may store rows, and take locks, itself.
+    check_no_unseen_committer(transaction);
     unpin_internal_settings(nest_level);
 }
 

@@ -48,4 +48,27 @@ cluster_psql -d Shop -c "CREATE EXTENSION pgledger" > /dev/null || fail "CREATE 
 # about preload and ledger.databases, not about something else being broken.
 cluster_psql -c "CREATE EXTENSION pgledger" > /dev/null || fail "CREATE EXTENSION failed in the listed database ledgertest"
 
+# 3. Preloaded no more: a ledger table still loads the library into the session that uses it, but
+# no sealer runs and the record of the last commit under each contract lock, in shared memory, is
+# missing. Rows are refused, so none is stored unsealed or unchecked by its contract.
+cluster_psql > /dev/null <<'SQL'
+CREATE TABLE moves (account text, amount int);
+SELECT ledger.create_ledger_table('public.moves');
+SELECT ledger.install_contract('accept_moves', $source$
+    CREATE FUNCTION accept(m public.moves) RETURNS text LANGUAGE sql AS $$ SELECT NULL::text $$;
+$source$, '{"public.moves": {"row": "accept", "lock": "account"}}');
+SQL
+cluster_stop
+restart_cluster "shared_preload_libraries = ''"
+if out=$(cluster_psql -v VERBOSITY=verbose 2>&1 <<'SQL'
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+INSERT INTO moves VALUES ('acct', 1);
+COMMIT;
+SQL
+); then
+    fail "a row was stored in a contract-checked ledger table without the preloaded library: $out"
+fi
+grep -q '^ERROR:  LG003: ' <<< "$out" || fail "without preload, expected LG003 for a ledger row, got: $out"
+[ "$(sql "SELECT count(*) FROM moves")" = 0 ] || fail "without preload, moves holds rows"
+
 pass

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# A transaction prepared under a contract's lock survives a restart; the record of the last commit
+# under each lock does not, since it lives in shared memory. A REPEATABLE READ transaction whose
+# snapshot predates that prepared transaction's COMMIT PREPARED must still fail with 40001 when it
+# commits under the same lock, not pass its contract checks on a stale state.
+TEST_NAME=contract_prepared_restart
+source "$(dirname "$0")/common.bash"
+
+start_cluster "max_prepared_transactions = 2"
+cluster_psql > /dev/null <<'SQL'
+CREATE EXTENSION pgledger;
+CREATE EXTENSION dblink;
+CREATE TABLE moves (account text, amount int);
+SELECT ledger.create_ledger_table('public.moves');
+SELECT ledger.install_contract('accept_moves', $source$
+    CREATE FUNCTION accept(m public.moves) RETURNS text LANGUAGE sql AS $$ SELECT NULL::text $$;
+$source$, '{"public.moves": {"row": "accept", "lock": "account"}}');
+BEGIN;
+INSERT INTO moves VALUES ('acct', 1);
+PREPARE TRANSACTION 'survivor';
+SQL
+cluster_stop
+restart_cluster
+[ "$(sql "SELECT count(*) FROM pg_prepared_xacts WHERE gid = 'survivor'")" = 1 ] ||
+    fail "the prepared transaction did not survive the restart"
+
+# The snapshot is taken while the prepared transaction is still in progress; another session commits
+# it; then this transaction takes the same lock and commits.
+if out=$(cluster_psql -v VERBOSITY=verbose 2>&1 <<'SQL'
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT count(*) FROM moves;
+SELECT dblink_exec(format('host=%s port=%s dbname=%s', current_setting('unix_socket_directories'),
+                          current_setting('port'), current_database()), 'COMMIT PREPARED ''survivor''');
+INSERT INTO moves VALUES ('acct', 2);
+COMMIT;
+SQL
+); then
+    fail "a transaction whose snapshot predates the COMMIT PREPARED committed under the same lock: $out"
+fi
+grep -q 'ERROR:  40001: could not serialize access to contract state' <<< "$out" ||
+    fail "expected 40001 at commit, got: $out"
+[ "$(sql "SELECT string_agg(amount::text, ',' ORDER BY amount) FROM moves")" = 1 ] ||
+    fail "moves holds $(sql "SELECT string_agg(amount::text, ',' ORDER BY amount) FROM moves"), expected 1"
+
+# Once that transaction has ended, a new one on the same lock commits.
+sql "BEGIN ISOLATION LEVEL REPEATABLE READ; INSERT INTO moves VALUES ('acct', 3); COMMIT" > /dev/null ||
+    fail "a fresh transaction after the restart could not commit under the lock"
+pass
