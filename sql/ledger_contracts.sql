@@ -184,6 +184,18 @@ SELECT outcome('INSERT INTO limited VALUES (500)');
 INSERT INTO limited VALUES (50);
 DROP OPERATOR public.> (numeric, integer);
 DROP FUNCTION public.never_greater(numeric, integer);
+-- Nor do install_contract()'s own queries, which run as the installing role:
+-- a format() that matches their arguments better than the built-in one is
+-- not called.
+CREATE FUNCTION public.format(text, name, text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'public.format() ran as %', current_user;
+END $$;
+SELECT ledger.install_contract('at_most_100', $source$
+    CREATE FUNCTION at_most_100(l public.limited) RETURNS text LANGUAGE sql AS $$
+        SELECT CASE WHEN l.amount > 100 THEN 'over 100' END $$;
+$source$, '{"public.limited": {"row": "at_most_100"}}') AS version;
+DROP FUNCTION public.format(text, name, text);
 
 -- A superuser editing the catalog behind the hooks is caught, and once the
 -- function is as recorded again, the ledger verifies again.

@@ -310,7 +310,12 @@ extern "C" Datum pgledger_install_contract(PG_FUNCTION_ARGS) {
     SPI_connect();
     // One installation at a time; versions are numbered without gaps.
     spi_run("LOCK TABLE ledger.contracts IN SHARE ROW EXCLUSIVE MODE", SPI_OK_UTILITY);
+    // The tables in the checks are named as the caller sees them; everything
+    // after runs with the internal search path, so that a function placed in
+    // a schema the caller searches (public.format(text, name, text), say)
+    // cannot stand in for a built-in one and run as the installing role.
     const char* normalized_checks = normalize_checks(checks);
+    const int nest_level = pin_internal_settings();
     Oid name_type[1] = {TEXTOID};
     Datum name_value[1] = {CStringGetTextDatum(name)};
     if (SPI_execute_with_args("SELECT coalesce(max(version), 0) + 1, nextval('ledger.contract_id_seq') "
@@ -331,10 +336,8 @@ extern "C" Datum pgledger_install_contract(PG_FUNCTION_ARGS) {
 
     Oid schema_type[1] = {TEXTOID};
     Datum schema_value[1] = {CStringGetTextDatum(schema)};
-    const int nest_level = pin_internal_settings();
     const int read = SPI_execute_with_args(psprintf("SELECT %s", contract_definitions_sql("$1")), 1,
                                            schema_type, schema_value, nullptr, false, 0);
-    unpin_internal_settings(nest_level);
     if (read != SPI_OK_SELECT || SPI_processed != 1) {
         elog(ERROR, "pgledger could not read the contract's definitions");
     }
@@ -378,6 +381,7 @@ extern "C" Datum pgledger_install_contract(PG_FUNCTION_ARGS) {
         }
     }
     forget_contracts();
+    unpin_internal_settings(nest_level);
     SPI_finish();
     PG_RETURN_INT32(version);
 }
