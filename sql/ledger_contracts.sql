@@ -184,6 +184,28 @@ SELECT outcome('INSERT INTO limited VALUES (500)');
 INSERT INTO limited VALUES (50);
 DROP OPERATOR public.> (numeric, integer);
 DROP FUNCTION public.never_greater(numeric, integer);
+-- pg_temp stays on every search path, last: a table a check names without
+-- its schema is not found, unless the inserting session made a temporary
+-- table of that name. A check reading a temporary table is refused.
+CREATE TABLE caps (cap numeric);
+INSERT INTO caps VALUES (100);
+CREATE TABLE capped_orders (amount numeric);
+SELECT ledger.create_ledger_table('capped_orders');
+SELECT ledger.install_contract('under_cap', $source$
+    CREATE FUNCTION under_cap(o public.capped_orders) RETURNS text LANGUAGE plpgsql AS $$
+    BEGIN
+        IF o.amount > (SELECT max(cap) FROM caps) THEN
+            RETURN 'over the cap';
+        END IF;
+        RETURN NULL;
+    END $$;
+$source$, '{"public.capped_orders": {"row": "under_cap"}}') AS version;
+SELECT outcome('INSERT INTO capped_orders VALUES (500)');
+CREATE TEMP TABLE caps (cap numeric);
+INSERT INTO caps VALUES (1000000);
+SELECT outcome('INSERT INTO capped_orders VALUES (500)');
+DROP TABLE pg_temp.caps;
+SELECT count(*) AS orders FROM capped_orders;
 -- Nor do install_contract()'s own queries, which run as the installing role:
 -- a format() that matches their arguments better than the built-in one is
 -- not called.

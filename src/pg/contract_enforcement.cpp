@@ -28,6 +28,7 @@ extern "C" {
 #include "pg/errors.hpp"
 #include "pg/internal_settings.hpp"
 #include "pg/spi_values.hpp"
+#include "pg/transaction_log.hpp"
 
 namespace pgledger::pg {
 namespace {
@@ -265,7 +266,9 @@ void check_row(Relation relation, std::uint64_t table_id, TupleTableSlot* slot,
         if (fresh_snapshot) {
             PushActiveSnapshot(GetLatestSnapshot());
         }
+        begin_contract_check();
         text* reason = run_row_check(contract, row_value);
+        end_contract_check();
         if (fresh_snapshot) {
             PopActiveSnapshot();
         }
@@ -325,9 +328,11 @@ void check_transaction(const core::PendingTransaction& transaction) {
         if (call == nullptr) {
             continue;
         }
+        begin_contract_check();
         if (SPI_execute(call, false, 0) != SPI_OK_SELECT || SPI_processed != 1) {
             elog(ERROR, "pgledger: transaction check of contract \"%s\" returned no result", name);
         }
+        end_contract_check();
         const char* reason = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
         if (reason != nullptr) {
             ereport(ERROR,

@@ -136,9 +136,32 @@ void check_plan(const PlannedStmt* statement, const Plan* plan) {
     }
 }
 
+// A contract's check reads only tables every node holds. A temporary table
+// is its session's own, and one named like a table an unqualified name in a
+// check means would stand in for it: pg_temp is on every search path.
+void refuse_temporary_reads_in_contract_checks(const PlannedStmt* statement) {
+    if (!contract_check_in_progress()) {
+        return;
+    }
+    ListCell* cell = nullptr;
+    foreach (cell, statement->rtable) {
+        const auto* entry = static_cast<const RangeTblEntry*>(lfirst(cell));
+        if (entry->rtekind == RTE_RELATION && get_rel_persistence(entry->relid) == RELPERSISTENCE_TEMP) {
+            ereport(
+                ERROR,
+                (errcode(ERRCODE_LEDGER_CONTRACT_READ_TEMPORARY),
+                 errmsg("a contract check read temporary table \"%s\"", get_rel_name(entry->relid)),
+                 errdetail("A temporary table belongs to one session; a check reads only tables that every "
+                           "node holds."),
+                 errhint("Name the table the check means with its schema in the contract's source.")));
+        }
+    }
+}
+
 void guard_executor_start(QueryDesc* query, int flags) {
     refuse_explain_of_hidden_rows(query, flags);
     const PlannedStmt* statement = query->plannedstmt;
+    refuse_temporary_reads_in_contract_checks(statement);
     if (statement->commandType != CMD_SELECT || statement->hasModifyingCTE) {
         // Data-modifying statements keep each ModifyTable at the top of
         // the main plan or of a CTE's subplan.

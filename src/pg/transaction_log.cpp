@@ -44,6 +44,7 @@ namespace {
 
 core::PendingTransaction* pending = nullptr;
 int internal_write_depth = 0;
+int contract_check_depth = 0;
 // Per-row scratch memory of capture_row, reset at the start of each row: the
 // table access method is called in the executor's per-query context, where
 // allocations would pile up until the statement ends. A contract check may
@@ -242,6 +243,7 @@ void on_transaction_event(XactEvent event, void*) {
         case XACT_EVENT_PARALLEL_COMMIT:
         case XACT_EVENT_PARALLEL_ABORT:
             internal_write_depth = 0;
+            contract_check_depth = 0;
             capture_depth = 0;
             if (pending != nullptr) {
                 pending->clear();
@@ -259,6 +261,7 @@ void on_transaction_event(XactEvent event, void*) {
 // keep the capture memory from ever being reset.
 struct SavedDepths {
     int internal_write;
+    int contract_check;
     int capture;
 };
 SavedDepths* saved_depths = nullptr;  // by transaction nest level
@@ -273,13 +276,14 @@ void save_depths_for_subtransaction() {
                                     : repalloc(saved_depths, sizeof(SavedDepths) * size));
         saved_depths_size = size;
     }
-    saved_depths[level] = SavedDepths{internal_write_depth, capture_depth};
+    saved_depths[level] = SavedDepths{internal_write_depth, contract_check_depth, capture_depth};
 }
 
 void restore_depths_of_aborted_subtransaction() {
     const int level = GetCurrentTransactionNestLevel();
     if (level < saved_depths_size) {
         internal_write_depth = saved_depths[level].internal_write;
+        contract_check_depth = saved_depths[level].contract_check;
         capture_depth = saved_depths[level].capture;
     }
 }
@@ -315,6 +319,16 @@ void begin_internal_write() {
 }
 void end_internal_write() {
     --internal_write_depth;
+}
+
+bool contract_check_in_progress() {
+    return contract_check_depth > 0;
+}
+void begin_contract_check() {
+    ++contract_check_depth;
+}
+void end_contract_check() {
+    --contract_check_depth;
 }
 
 void register_transaction_callbacks() {

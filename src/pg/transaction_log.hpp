@@ -46,4 +46,11 @@ bool internal_write_in_progress();
 void begin_internal_write();
 void end_internal_write();
 
+// ContractCheck marks a contract's row or transaction check while it runs:
+// what it reads must be what every node holds, never a session's own
+// temporary table.
+bool contract_check_in_progress();
+void begin_contract_check();
+void end_contract_check();
+
 }  // namespace pgledger::pg
