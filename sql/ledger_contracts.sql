@@ -218,6 +218,16 @@ SELECT ledger.install_contract('at_most_100', $source$
         SELECT CASE WHEN l.amount > 100 THEN 'over 100' END $$;
 $source$, '{"public.limited": {"row": "at_most_100"}}') AS version;
 DROP FUNCTION public.format(text, name, text);
+-- An unqualified call reaches only pg_catalog and the contract's own schema:
+-- a volatile function of the same name elsewhere neither changes the check
+-- nor blocks its installation.
+CREATE FUNCTION public.abs(numeric) RETURNS numeric LANGUAGE sql VOLATILE AS 'SELECT random()::numeric';
+SELECT ledger.install_contract('at_most_100', $source$
+    CREATE FUNCTION at_most_100(l public.limited) RETURNS text LANGUAGE sql AS $$
+        SELECT CASE WHEN abs(l.amount) > 100 THEN 'over 100' END $$;
+$source$, '{"public.limited": {"row": "at_most_100"}}') AS version;
+DROP FUNCTION public.abs(numeric);
+SELECT outcome('INSERT INTO limited VALUES (-500)');
 
 -- A superuser editing the catalog behind the hooks is caught, and once the
 -- function is as recorded again, the ledger verifies again.

@@ -77,13 +77,16 @@ void check_called_function(const char* function_name, const char* schema, const 
             refuse(function_name, psprintf("calls %s()", called));
         }
     }
+    // Outside its own schema, a contract's unqualified call can only reach
+    // pg_catalog: a function of the same name elsewhere is not on its path.
+    const char* searched = schema != nullptr ? schema : "pg_catalog";
     CatCList* candidates = SearchSysCacheList1(PROCNAMEARGSNSP, CStringGetDatum(called));
     for (int i = 0; i < candidates->n_members; ++i) {
         const auto* procedure = reinterpret_cast<Form_pg_proc>(GETSTRUCT(&candidates->members[i]->tuple));
         if (procedure->pronamespace == contract_schema) {
             continue;
         }
-        if (schema != nullptr && std::strcmp(get_namespace_name(procedure->pronamespace), schema) != 0) {
+        if (std::strcmp(get_namespace_name(procedure->pronamespace), searched) != 0) {
             continue;
         }
         if (procedure->provolatile == PROVOLATILE_VOLATILE) {
