@@ -204,6 +204,15 @@ SELECT outcome('INSERT INTO capped_orders VALUES (500)');
 CREATE TEMP TABLE caps (cap numeric);
 INSERT INTO caps VALUES (1000000);
 SELECT outcome('INSERT INTO capped_orders VALUES (500)');
+-- A refusal caught inside the session ends the check: its own temporary
+-- table is its to read again.
+DO $$
+BEGIN
+    INSERT INTO capped_orders VALUES (500);
+EXCEPTION WHEN OTHERS THEN
+    RAISE NOTICE 'refused: %', SQLERRM;
+END $$;
+SELECT max(cap) AS temporary_cap FROM caps;
 DROP TABLE pg_temp.caps;
 SELECT count(*) AS orders FROM capped_orders;
 -- Nor do install_contract()'s own queries, which run as the installing role:
@@ -226,8 +235,38 @@ SELECT ledger.install_contract('at_most_100', $source$
     CREATE FUNCTION at_most_100(l public.limited) RETURNS text LANGUAGE sql AS $$
         SELECT CASE WHEN abs(l.amount) > 100 THEN 'over 100' END $$;
 $source$, '{"public.limited": {"row": "at_most_100"}}') AS version;
-DROP FUNCTION public.abs(numeric);
 SELECT outcome('INSERT INTO limited VALUES (-500)');
+DROP FUNCTION public.abs(numeric);
+-- A function in pg_temp is the inserting session's own.
+SELECT outcome($sql$SELECT ledger.install_contract('at_most_100', $source$
+    CREATE FUNCTION at_most_100(l public.limited) RETURNS text LANGUAGE plpgsql AS $$
+    BEGIN
+        RETURN pg_temp.judge(l);
+    END $$;
+$source$, '{"public.limited": {"row": "at_most_100"}}')$sql$);
+-- What the source SETs is undone: the definitions are recorded, and the
+-- caller's session goes on, as without it.
+SELECT ledger.install_contract('at_most_100', $source$
+    SET quote_all_identifiers = on;
+    SET search_path = public;
+    CREATE FUNCTION contract_at_most_100_v4.at_most_100(l public.limited) RETURNS text LANGUAGE sql
+        BEGIN ATOMIC SELECT CASE WHEN l.amount > 100 THEN 'over 100' END; END;
+$source$, '{"public.limited": {"row": "at_most_100"}}') AS version;
+SHOW quote_all_identifiers;
+SELECT table_name, ok, problem FROM ledger.verify() WHERE NOT ok;
+-- The tables in the checks are named as the caller sees them; the other
+-- queries do not reach the caller's operators either.
+CREATE FUNCTION public.oid_is_regclass(oid, regclass) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'public.=(oid, regclass) ran as %', current_user;
+END $$;
+CREATE OPERATOR public.= (LEFTARG = oid, RIGHTARG = regclass, FUNCTION = public.oid_is_regclass);
+SELECT ledger.install_contract('at_most_100', $source$
+    CREATE FUNCTION at_most_100(l public.limited) RETURNS text LANGUAGE sql AS $$
+        SELECT CASE WHEN l.amount > 100 THEN 'over 100' END $$;
+$source$, '{"limited": {"row": "at_most_100"}}') AS version;
+DROP OPERATOR public.= (oid, regclass);
+DROP FUNCTION public.oid_is_regclass(oid, regclass);
 
 -- A superuser editing the catalog behind the hooks is caught, and once the
 -- function is as recorded again, the ledger verifies again.
@@ -351,6 +390,23 @@ ROLLBACK TO SAVEPOINT before_move;
 INSERT INTO moves VALUES ('after savepoint', 1);
 COMMIT;
 SELECT outcome($$SELECT dblink_exec('stale', 'INSERT INTO moves VALUES (''rolled back to savepoint'', 2)')$$);
+SELECT outcome($$SELECT dblink_exec('stale', 'COMMIT')$$);
+
+-- A stale snapshot fails with 40001, which clients retry, before a
+-- transaction check can refuse on the stale state it reads.
+CREATE TABLE account_moves (account text, amount int);
+SELECT ledger.create_ledger_table('account_moves');
+SELECT ledger.install_contract('covered_moves', $source$
+    CREATE FUNCTION accept(m public.account_moves) RETURNS text LANGUAGE sql AS $$ SELECT NULL::text $$;
+    CREATE FUNCTION covered() RETURNS text LANGUAGE sql AS $$
+        SELECT 'account ' || account || ' would be overdrawn' FROM public.account_moves
+        GROUP BY account HAVING sum(amount) < 0 LIMIT 1 $$;
+$source$, '{"public.account_moves": {"row": "accept", "transaction": "covered", "lock": "account"}}') AS version;
+INSERT INTO account_moves VALUES ('acct', 10);
+SELECT dblink_exec('stale', 'BEGIN ISOLATION LEVEL REPEATABLE READ');
+SELECT * FROM dblink('stale', 'SELECT count(*) FROM account_moves') AS snapshot_taken(moves bigint);
+INSERT INTO account_moves VALUES ('acct', 100);
+SELECT outcome($$SELECT dblink_exec('stale', 'INSERT INTO account_moves VALUES (''acct'', -50)')$$);
 SELECT outcome($$SELECT dblink_exec('stale', 'COMMIT')$$);
 
 -- Each state's last committer is recorded in a shared table of 16384 records.

@@ -56,10 +56,14 @@ void PendingTransaction::add_row(std::uint64_t table_id, std::uint32_t relation_
 
 void PendingTransaction::note_lock(std::uint64_t lock_key, std::uint32_t subtransaction) {
     if (std::find(locks_.begin(), locks_.end(), lock_key) == locks_.end()) {
-        // Both reserved first: a failed allocation must not leave one
-        // vector longer than the other.
-        locks_.reserve(locks_.size() + 1);
-        lock_subtransactions_.reserve(locks_.size() + 1);
+        // Both grown first: a failed allocation must not leave one vector
+        // longer than the other.
+        if (locks_.size() == locks_.capacity() ||
+            lock_subtransactions_.size() == lock_subtransactions_.capacity()) {
+            const std::size_t capacity = std::max<std::size_t>(8, 2 * locks_.size());
+            locks_.reserve(capacity);
+            lock_subtransactions_.reserve(capacity);
+        }
         locks_.push_back(lock_key);
         lock_subtransactions_.push_back(subtransaction);
     }

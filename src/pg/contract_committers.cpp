@@ -266,7 +266,8 @@ void publish_committer(const core::PendingTransaction& transaction, bool prepare
             record->prepared = self;
         } else {
             // Whatever was prepared under the lock ended before this
-            // transaction could take it, and is older than it.
+            // transaction could take it: a snapshot that sees this commit
+            // sees that one too.
             record->committed = self;
             record->prepared = InvalidFullTransactionId;
             record->displaced = InvalidFullTransactionId;

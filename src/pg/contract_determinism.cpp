@@ -3,6 +3,7 @@
 extern "C" {
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
 #include "nodes/parsenodes.h"
 #include "parser/gramparse.h"
@@ -77,16 +78,20 @@ void check_called_function(const char* function_name, const char* schema, const 
             refuse(function_name, psprintf("calls %s()", called));
         }
     }
+    // pg_temp names the inserting session's own schema, where anyone may
+    // create the function a check would call.
+    if (schema != nullptr &&
+        (std::strcmp(schema, "pg_temp") == 0 || std::strncmp(schema, "pg_temp_", 8) == 0)) {
+        refuse(function_name,
+               psprintf("calls %s.%s(), a function of the session that runs it", schema, called));
+    }
     // Outside its own schema, a contract's unqualified call can only reach
     // pg_catalog: a function of the same name elsewhere is not on its path.
-    const char* searched = schema != nullptr ? schema : "pg_catalog";
+    const Oid searched = schema != nullptr ? get_namespace_oid(schema, true) : PG_CATALOG_NAMESPACE;
     CatCList* candidates = SearchSysCacheList1(PROCNAMEARGSNSP, CStringGetDatum(called));
     for (int i = 0; i < candidates->n_members; ++i) {
         const auto* procedure = reinterpret_cast<Form_pg_proc>(GETSTRUCT(&candidates->members[i]->tuple));
-        if (procedure->pronamespace == contract_schema) {
-            continue;
-        }
-        if (std::strcmp(get_namespace_name(procedure->pronamespace), searched) != 0) {
+        if (procedure->pronamespace == contract_schema || procedure->pronamespace != searched) {
             continue;
         }
         if (procedure->provolatile == PROVOLATILE_VOLATILE) {

@@ -260,11 +260,15 @@ void check_row(Relation relation, std::uint64_t table_id, TupleTableSlot* slot,
         }
         // Under READ COMMITTED the statement's snapshot predates the wait for
         // the lock: a check that reads with it (a STABLE function) would miss
-        // the rows of the transaction it waited for. Under REPEATABLE READ
+        // the rows of the transaction it waited for. The statement's command
+        // id stays, so that whether the check sees the statement's earlier
+        // rows does not depend on what else ran in it. Under REPEATABLE READ
         // the commit fails with 40001 instead.
-        const bool fresh_snapshot = !IsolationUsesXactSnapshot();
+        const bool fresh_snapshot = !IsolationUsesXactSnapshot() && ActiveSnapshotSet();
         if (fresh_snapshot) {
-            PushActiveSnapshot(GetLatestSnapshot());
+            const CommandId statement_command = GetActiveSnapshot()->curcid;
+            PushCopiedSnapshot(GetLatestSnapshot());
+            GetActiveSnapshot()->curcid = statement_command;
         }
         begin_contract_check();
         text* reason = run_row_check(contract, row_value);
@@ -319,6 +323,9 @@ void check_transaction(const core::PendingTransaction& transaction) {
     if (result != SPI_OK_SELECT) {
         elog(ERROR, "pgledger could not read the contracts to check");
     }
+    // First, so that a transaction check reading a stale state fails as a
+    // retryable 40001 rather than refusing the transaction.
+    check_no_unseen_committer(transaction);
     SPITupleTable* contracts = SPI_tuptable;
     const uint64 count = SPI_processed;
     for (uint64 i = 0; i < count; ++i) {
@@ -341,7 +348,7 @@ void check_transaction(const core::PendingTransaction& transaction) {
                      errhint("Nothing of this transaction is committed; complete it and retry.")));
         }
     }
-    // Last: a transaction check may store rows, and take locks, itself.
+    // And again: a transaction check may store rows, and take locks, itself.
     check_no_unseen_committer(transaction);
     unpin_internal_settings(nest_level);
 }

@@ -68,17 +68,45 @@ char* normalize_checks(Jsonb* checks) {
         bad_argument("contract checks must be a non-empty JSON object",
                      "Write {\"schema.table\": {\"row\": \"function\", \"transaction\": \"function\"}}.");
     }
+    // The tables are named as the caller sees them, by a query in which
+    // every call matches a built-in function exactly; the rest runs with the
+    // internal settings, so that no operator the caller's path reaches (an
+    // =(oid, regclass) in public, say) runs as the installing role.
+    if (SPI_execute_with_args("SELECT e.key, to_regclass(e.key)::oid FROM jsonb_each($1) e", 1, types, values,
+                              nullptr, false, 0) != SPI_OK_SELECT) {
+        elog(ERROR, "pgledger could not read the contract's checks");
+    }
+    const int key_count = static_cast<int>(SPI_processed);
+    Datum* keys = static_cast<Datum*>(palloc(sizeof(Datum) * (key_count + 1)));
+    Datum* relations = static_cast<Datum*>(palloc(sizeof(Datum) * (key_count + 1)));
+    bool* unresolved = static_cast<bool*>(palloc(sizeof(bool) * (key_count + 1)));
+    for (int i = 0; i < key_count; ++i) {
+        bool is_null = false;
+        keys[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null);
+        relations[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &unresolved[i]);
+    }
+    int dimensions[1] = {key_count};
+    int lower_bounds[1] = {1};
+    Oid resolved_types[3] = {JSONBOID, TEXTARRAYOID, OIDARRAYOID};
+    Datum resolved_values[3] = {
+        JsonbPGetDatum(checks),
+        PointerGetDatum(construct_array(keys, key_count, TEXTOID, -1, false, TYPALIGN_INT)),
+        PointerGetDatum(construct_md_array(relations, unresolved, 1, dimensions, lower_bounds, OIDOID,
+                                           sizeof(Oid), true, TYPALIGN_INT))};
+    const int nest_level = pin_internal_settings();
     const int result = SPI_execute_with_args(
-        "SELECT e.key, to_regclass(e.key)::oid, jsonb_typeof(e.value), "
+        "SELECT e.key, r.relid, jsonb_typeof(e.value), "
         "jsonb_typeof(e.value->'row'), e.value->>'row', jsonb_typeof(e.value->'transaction'), "
         "e.value->>'transaction', (SELECT count(*) FROM jsonb_object_keys(CASE jsonb_typeof(e.value) "
         "WHEN 'object' THEN e.value ELSE '{}' END) k WHERE k NOT IN ('row', 'transaction', 'lock')), "
         "t.table_id, jsonb_typeof(e.value->'lock'), e.value->>'lock', "
-        "(SELECT count(*) FROM pg_attribute a WHERE a.attrelid = to_regclass(e.key) AND a.attnum > 0 "
+        "(SELECT count(*) FROM pg_attribute a WHERE a.attrelid = r.relid AND a.attnum > 0 "
         "   AND NOT a.attisdropped AND a.attname = e.value->>'lock') "
-        "FROM jsonb_each($1) e LEFT JOIN ledger.tables t ON t.relation = to_regclass(e.key) "
+        "FROM jsonb_each($1) e JOIN unnest($2, $3) AS r(key, relid) ON r.key = e.key "
+        "LEFT JOIN ledger.tables t ON t.relation = r.relid "
         "ORDER BY t.table_id",
-        1, types, values, nullptr, false, 0);
+        3, resolved_types, resolved_values, nullptr, false, 0);
+    unpin_internal_settings(nest_level);
     if (result != SPI_OK_SELECT) {
         elog(ERROR, "pgledger could not read the contract's checks");
     }
@@ -184,7 +212,10 @@ void run_source(const char* schema, const char* source) {
     error_context_stack = &context;
     const int result = SPI_execute(source, false, 0);
     error_context_stack = context.previous;
-    AtEOXact_GUC(true, nest_level);
+    // Whatever the source SET is undone too: it would stay in force for the
+    // checks of what it created, for the definitions recorded and for the
+    // caller's session.
+    AtEOXact_GUC(false, nest_level);
     if (result < 0) {
         elog(ERROR, "pgledger could not run the contract's source: %s", SPI_result_code_string(result));
     }
