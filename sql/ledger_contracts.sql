@@ -244,6 +244,23 @@ SELECT outcome($sql$SELECT ledger.install_contract('at_most_100', $source$
         RETURN pg_temp.judge(l);
     END $$;
 $source$, '{"public.limited": {"row": "at_most_100"}}')$sql$);
+SELECT outcome($sql$SELECT ledger.install_contract('at_most_100', $source$
+    CREATE FUNCTION at_most_100(l public.limited) RETURNS text LANGUAGE plpgsql AS $$
+    BEGIN
+        IF l.amount OPERATOR(pg_temp.>) 100 THEN
+            RETURN 'over 100';
+        END IF;
+        RETURN NULL;
+    END $$;
+$source$, '{"public.limited": {"row": "at_most_100"}}')$sql$);
+-- Unicode escapes are decoded by the parser only: the check cannot see
+-- what they name.
+SELECT outcome($sql$SELECT ledger.install_contract('at_most_100', $source$
+    CREATE FUNCTION at_most_100(l public.limited) RETURNS text LANGUAGE plpgsql AS $$
+    BEGIN
+        RETURN U&"pg_temp".judge(l);
+    END $$;
+$source$, '{"public.limited": {"row": "at_most_100"}}')$sql$);
 -- What the source SETs is undone: the definitions are recorded, and the
 -- caller's session goes on, as without it.
 SELECT ledger.install_contract('at_most_100', $source$
@@ -267,6 +284,18 @@ SELECT ledger.install_contract('at_most_100', $source$
 $source$, '{"limited": {"row": "at_most_100"}}') AS version;
 DROP OPERATOR public.= (oid, regclass);
 DROP FUNCTION public.oid_is_regclass(oid, regclass);
+-- Not even with pg_catalog searched after public.
+CREATE FUNCTION public.to_regclass(text) RETURNS regclass LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'public.to_regclass() ran as %', current_user;
+END $$;
+SET search_path = public, pg_catalog;
+SELECT ledger.install_contract('at_most_100', $source$
+    CREATE FUNCTION at_most_100(l public.limited) RETURNS text LANGUAGE sql AS $$
+        SELECT CASE WHEN l.amount > 100 THEN 'over 100' END $$;
+$source$, '{"limited": {"row": "at_most_100"}}') AS version;
+RESET search_path;
+DROP FUNCTION public.to_regclass(text);
 
 -- A superuser editing the catalog behind the hooks is caught, and once the
 -- function is as recorded again, the ledger verifies again.

@@ -78,13 +78,6 @@ void check_called_function(const char* function_name, const char* schema, const 
             refuse(function_name, psprintf("calls %s()", called));
         }
     }
-    // pg_temp names the inserting session's own schema, where anyone may
-    // create the function a check would call.
-    if (schema != nullptr &&
-        (std::strcmp(schema, "pg_temp") == 0 || std::strncmp(schema, "pg_temp_", 8) == 0)) {
-        refuse(function_name,
-               psprintf("calls %s.%s(), a function of the session that runs it", schema, called));
-    }
     // Outside its own schema, a contract's unqualified call can only reach
     // pg_catalog: a function of the same name elsewhere is not on its path.
     const Oid searched = schema != nullptr ? get_namespace_oid(schema, true) : PG_CATALOG_NAMESPACE;
@@ -131,6 +124,11 @@ void check_deterministic(const char* function_name, const char* body, Oid contra
                 refuse(function_name, "reads the clock");
             case EXECUTE:
                 refuse(function_name, "runs dynamic SQL (EXECUTE), which cannot be checked");
+            case UIDENT:
+            case USCONST:
+                // Decoded only by the parser: what they name cannot be seen here.
+                refuse(function_name,
+                       "writes a name or string with Unicode escapes (U&), which cannot be checked");
             case SCONST:
                 if (names_the_clock(value.str)) {
                     refuse(function_name, psprintf("reads the clock through the literal '%s'", value.str));
@@ -165,6 +163,14 @@ void check_deterministic(const char* function_name, const char* body, Oid contra
                 }
                 break;
             case '.':
+                // pg_temp is the schema of the session that runs the check,
+                // where anyone may create the function, operator or type a
+                // check would reach through it.
+                if (name != nullptr &&
+                    (std::strcmp(name, "pg_temp") == 0 || std::strncmp(name, "pg_temp_", 8) == 0)) {
+                    refuse(function_name,
+                           psprintf("names %s, the schema of the session that runs the check", name));
+                }
                 after_dot = name != nullptr;
                 continue;
             default:

@@ -261,12 +261,14 @@ void check_row(Relation relation, std::uint64_t table_id, TupleTableSlot* slot,
         // Under READ COMMITTED the statement's snapshot predates the wait for
         // the lock: a check that reads with it (a STABLE function) would miss
         // the rows of the transaction it waited for. The statement's command
-        // id stays, so that whether the check sees the statement's earlier
-        // rows does not depend on what else ran in it. Under REPEATABLE READ
-        // the commit fails with 40001 instead.
-        const bool fresh_snapshot = !IsolationUsesXactSnapshot() && ActiveSnapshotSet();
+        // id stays, so that whether such a check sees the statement's earlier
+        // rows does not depend on what else ran in it (a VOLATILE check takes
+        // a snapshot of its own for each query, and sees them). Under
+        // REPEATABLE READ the commit fails with 40001 instead.
+        const bool fresh_snapshot = !IsolationUsesXactSnapshot();
         if (fresh_snapshot) {
-            const CommandId statement_command = GetActiveSnapshot()->curcid;
+            const CommandId statement_command =
+                ActiveSnapshotSet() ? GetActiveSnapshot()->curcid : GetCurrentCommandId(false);
             PushCopiedSnapshot(GetLatestSnapshot());
             GetActiveSnapshot()->curcid = statement_command;
         }

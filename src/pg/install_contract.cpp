@@ -68,12 +68,13 @@ char* normalize_checks(Jsonb* checks) {
         bad_argument("contract checks must be a non-empty JSON object",
                      "Write {\"schema.table\": {\"row\": \"function\", \"transaction\": \"function\"}}.");
     }
-    // The tables are named as the caller sees them, by a query in which
-    // every call matches a built-in function exactly; the rest runs with the
+    // The tables are named as the caller sees them, by a query that names
+    // every function and type with its schema; the rest runs with the
     // internal settings, so that no operator the caller's path reaches (an
     // =(oid, regclass) in public, say) runs as the installing role.
-    if (SPI_execute_with_args("SELECT e.key, to_regclass(e.key)::oid FROM jsonb_each($1) e", 1, types, values,
-                              nullptr, false, 0) != SPI_OK_SELECT) {
+    if (SPI_execute_with_args(
+            "SELECT e.key, pg_catalog.to_regclass(e.key)::pg_catalog.oid FROM pg_catalog.jsonb_each($1) e", 1,
+            types, values, nullptr, false, 0) != SPI_OK_SELECT) {
         elog(ERROR, "pgledger could not read the contract's checks");
     }
     const int key_count = static_cast<int>(SPI_processed);
