@@ -253,6 +253,10 @@ SELECT outcome($sql$SELECT ledger.install_contract('at_most_100', $source$
         RETURN NULL;
     END $$;
 $source$, '{"public.limited": {"row": "at_most_100"}}')$sql$);
+-- One table's checks are given once, under whichever name.
+SELECT outcome($sql$SELECT ledger.install_contract('at_most_100', $source$
+    CREATE FUNCTION at_most_100(l public.limited) RETURNS text LANGUAGE sql AS $$ SELECT NULL::text $$;
+$source$, '{"limited": {"row": "at_most_100"}, "public.limited": {"row": "at_most_100"}}')$sql$);
 -- Unicode escapes are decoded by the parser only: the check cannot see
 -- what they name.
 SELECT outcome($sql$SELECT ledger.install_contract('at_most_100', $source$
@@ -485,6 +489,13 @@ SELECT outcome($$SELECT dblink_exec('stale', 'COMMIT')$$);
 SELECT dblink_disconnect('stale');
 SELECT account, sum(amount), count(*) FROM moves WHERE account NOT LIKE 'filler %' GROUP BY account ORDER BY account;
 SELECT count(*) AS fillers FROM moves WHERE account LIKE 'filler %';
+
+-- A transaction may lock at most 1000 states, and come back to one it holds.
+BEGIN;
+INSERT INTO moves SELECT 'state ' || g, 1 FROM generate_series(1, 1000) AS g;
+INSERT INTO moves VALUES ('state 1', 2);
+SELECT outcome('INSERT INTO moves VALUES (''state 1001'', 1)');
+ROLLBACK;
 
 -- Under READ COMMITTED a row check runs with a snapshot taken after its
 -- contract's lock was granted: a STABLE check, which reads with the active

@@ -84,14 +84,6 @@ uint32 lock_key_of(const char* contract_name) {
 // this one's rows. Returns the lock's key.
 std::uint64_t lock_contract(const AttachedContract& contract, HeapTuple row, TupleDesc descriptor,
                             const core::PendingTransaction& transaction) {
-    if (transaction.locks().size() >= kMaxStateLocks) {
-        ereport(ERROR,
-                (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                 errmsg("a transaction may touch at most %zu states checked by contracts", kMaxStateLocks),
-                 errdetail(
-                     "Each distinct value of a contract's lock column is locked until the transaction ends."),
-                 errhint("Load in transactions of fewer rows.")));
-    }
     uint32 state_key = kContractLockTag;
     if (contract.lock_attnum > 0) {
         bool is_null = false;
@@ -105,10 +97,20 @@ std::uint64_t lock_contract(const AttachedContract& contract, HeapTuple row, Tup
                 hash_bytes(reinterpret_cast<const unsigned char*>(text), static_cast<int>(std::strlen(text)));
         }
     }
+    const std::uint64_t key = contract_lock_key(contract.lock_key, state_key);
+    const auto& held = transaction.locks();
+    if (held.size() >= kMaxStateLocks && std::find(held.begin(), held.end(), key) == held.end()) {
+        ereport(ERROR,
+                (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                 errmsg("a transaction may touch at most %zu states checked by contracts", kMaxStateLocks),
+                 errdetail(
+                     "Each distinct value of a contract's lock column is locked until the transaction ends."),
+                 errhint("Load in transactions of fewer rows.")));
+    }
     LOCKTAG tag;
     SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, contract.lock_key, state_key, 2);
     (void)LockAcquire(&tag, ExclusiveLock, false, false);
-    return contract_lock_key(contract.lock_key, state_key);
+    return key;
 }
 
 // contracts_cache returns the cache, created anew if an invalidation

@@ -137,6 +137,12 @@ char* normalize_checks(Jsonb* checks) {
             bad_argument(psprintf("\"%s\" is not a ledger table", table),
                          "Make it one with ledger.create_ledger_table() before attaching a contract.");
         }
+        // Ordered by table id: two names of one table come one after the other.
+        if (i > 0 && spi_int64(SPI_tuptable->vals[i - 1], descriptor, 9, 0) == table_id) {
+            bad_argument(psprintf("\"%s\" and \"%s\" name the same table",
+                                  SPI_getvalue(SPI_tuptable->vals[i - 1], descriptor, 1), table),
+                         "Give each ledger table's checks once.");
+        }
         const bool well_typed =
             std::strcmp(shape, "object") == 0 && unknown_keys == 0 &&
             (row_type == nullptr || std::strcmp(row_type, "string") == 0) &&
