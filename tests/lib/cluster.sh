@@ -56,10 +56,19 @@ cluster_start() {
 }
 
 cluster_start_again() {
-    local line
+    local line attempt
     for line in "$@"; do echo "$line" | as_server_user tee -a "$CLUSTER_DIR/data/postgresql.conf" > /dev/null; done
-    as_server_user "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w -t 60 start > /dev/null ||
-        { tail -30 "$CLUSTER_DIR/server.log" >&2; return 1; }
+    for attempt in 1 2 3; do
+        as_server_user "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w -t 60 start &> /dev/null &&
+            return 0
+        # The port can be taken between free_port and the server's bind: the range overlaps the
+        # kernel's ports for outgoing connections. Move to another one (the last setting wins).
+        tail -5 "$CLUSTER_DIR/server.log" | grep -q 'Address already in use' || break
+        CLUSTER_PORT=$(free_port) || break
+        echo "port = $CLUSTER_PORT" | as_server_user tee -a "$CLUSTER_DIR/data/postgresql.conf" > /dev/null
+    done
+    tail -30 "$CLUSTER_DIR/server.log" >&2
+    return 1
 }
 
 cluster_psql() {
