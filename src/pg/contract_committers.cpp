@@ -109,9 +109,11 @@ FullTransactionId widen(TransactionId xid) {
     return FullTransactionIdFromU64(U64FromFullTransactionId(next) - behind);
 }
 
-// Whether every snapshot, current or future, sees the transaction as ended.
-bool ended_for_all(FullTransactionId xid, FullTransactionId horizon) {
-    return !FullTransactionIdIsValid(xid) || FullTransactionIdPrecedes(xid, horizon);
+// ended_before: no transaction, or one that ended before `oldest_running`,
+// the oldest xid still running when a snapshot (its xmin) or the horizon of
+// all snapshots was taken. Those snapshots see it as ended.
+bool ended_before(FullTransactionId xid, FullTransactionId oldest_running) {
+    return !FullTransactionIdIsValid(xid) || FullTransactionIdPrecedes(xid, oldest_running);
 }
 
 FullTransactionId newer_of(FullTransactionId a, FullTransactionId b) {
@@ -150,8 +152,8 @@ void make_room() {
     HASH_SEQ_STATUS scan;
     hash_seq_init(&scan, records);
     while (auto* record = static_cast<LockRecord*>(hash_seq_search(&scan))) {
-        if (ended_for_all(record->committed, full_horizon) && ended_for_all(record->prepared, full_horizon) &&
-            ended_for_all(record->displaced, full_horizon)) {
+        if (ended_before(record->committed, full_horizon) && ended_before(record->prepared, full_horizon) &&
+            ended_before(record->displaced, full_horizon)) {
             (void)hash_search(records, &record->key, HASH_REMOVE, nullptr);
         }
     }
@@ -160,7 +162,7 @@ void make_room() {
 // committed_unseen: the transaction committed, and the snapshot, taken
 // while it was still running, does not see it.
 bool committed_unseen(FullTransactionId xid, FullTransactionId snapshot_xmin, Snapshot snapshot) {
-    if (!FullTransactionIdIsValid(xid) || FullTransactionIdPrecedes(xid, snapshot_xmin)) {
+    if (ended_before(xid, snapshot_xmin)) {
         return false;
     }
     const TransactionId short_xid = XidFromFullTransactionId(xid);
@@ -221,10 +223,8 @@ void check_no_unseen_committer(const core::PendingTransaction& transaction) {
     // Without its record, a lock may have been committed under by any
     // transaction up to the newest that found no room: stale unless the
     // snapshot sees all of them.
-    stale = stale || (unrecorded && FullTransactionIdIsValid(newest_unrecorded) &&
-                      !FullTransactionIdPrecedes(newest_unrecorded, snapshot_xmin));
-    stale = stale || (FullTransactionIdIsValid(newest_displaced) &&
-                      !FullTransactionIdPrecedes(newest_displaced, snapshot_xmin));
+    stale = stale || (unrecorded && !ended_before(newest_unrecorded, snapshot_xmin));
+    stale = stale || !ended_before(newest_displaced, snapshot_xmin);
     if (stale) {
         ereport(ERROR,
                 (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
