@@ -25,9 +25,8 @@ E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../lib/cluster.sh
 source "$E2E_DIR/../lib/cluster.sh"
 
-# Other clusters may be started on this machine at the same time (the harness picks the
-# first free port, which races), so starting retries, and restarting moves to a new port
-# if ours was taken while the server was down.
+# Other clusters may be started on this machine at the same time: cluster_start_again moves
+# to another port when ours is taken, and starting a new cluster retries from scratch.
 # (Not run in $(...): cluster_start sets CLUSTER_DIR, CLUSTER_PORT and the EXIT trap.)
 E2E_ERR=$(mktemp /tmp/pgledger-e2e-err.XXXXXX)
 trap 'rm -f "$E2E_ERR"' EXIT
@@ -41,13 +40,7 @@ start_cluster() {
 }
 
 restart_cluster() {
-    for _ in 1 2 3; do
-        cluster_start_again "$@" > /dev/null 2> "$E2E_ERR" && return 0
-        # The lines were appended already; retry with just a fresh port.
-        CLUSTER_PORT=$(free_port) || break
-        set -- "port = $CLUSTER_PORT"
-    done
-    fail "could not restart the cluster: $(cat "$E2E_ERR")"
+    cluster_start_again "$@" > /dev/null 2> "$E2E_ERR" || fail "could not restart the cluster: $(cat "$E2E_ERR")"
 }
 
 fail() {
