@@ -547,4 +547,30 @@ SELECT statement, outcome(statement) FROM (VALUES
 ) AS cases(statement);
 INSERT INTO capped_moves VALUES (50);
 SELECT outcome('INSERT INTO capped_moves VALUES (500)');
+
+-- A check decides whether its transaction commits; it does not write to the
+-- ledger. A row a check inserted would escape the checks that had already
+-- run, or that run only for tables the transaction had written when its
+-- commit began: here no_overdraft's transaction check would never see the
+-- withdrawal that overdraws 'zed'.
+CREATE TABLE payouts (account text, amount numeric);
+SELECT ledger.create_ledger_table('payouts');
+SELECT ledger.install_contract('pays_out', $source$
+    CREATE FUNCTION withdraw_at_commit() RETURNS text LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO public.withdrawals SELECT account, amount FROM public.payouts
+        WHERE ledger_transaction_id = ledger.current_transaction_id();
+        RETURN NULL;
+    END $$;
+    CREATE FUNCTION withdraw_now(p public.payouts) RETURNS text LANGUAGE plpgsql AS $$
+    BEGIN
+        IF p.account = 'direct' THEN
+            INSERT INTO public.withdrawals VALUES (p.account, p.amount);
+        END IF;
+        RETURN NULL;
+    END $$;
+$source$, '{"public.payouts": {"row": "withdraw_now", "transaction": "withdraw_at_commit"}}') AS version;
+INSERT INTO payouts VALUES ('zed', 1000);
+SELECT outcome('INSERT INTO payouts VALUES (''direct'', 1000)');
+SELECT count(*) AS written_by_checks FROM withdrawals WHERE account IN ('zed', 'direct');
 SELECT bool_and(ok) AS verified FROM ledger.verify();

@@ -18,6 +18,8 @@ extern "C" {
 #define ERRCODE_LEDGER_CONTRACT_TRANSACTION_REFUSED MAKE_SQLSTATE('L', 'G', '1', '0', '2')
 // A contract's check read a temporary table, which only its session holds.
 #define ERRCODE_LEDGER_CONTRACT_READ_TEMPORARY MAKE_SQLSTATE('L', 'G', '1', '0', '3')
+// A contract's check inserted into a ledger table.
+#define ERRCODE_LEDGER_CONTRACT_WROTE_LEDGER MAKE_SQLSTATE('L', 'G', '1', '0', '4')
 // A signature does not verify: forged, replayed, or made with another key.
 #define ERRCODE_LEDGER_INVALID_SIGNATURE MAKE_SQLSTATE('L', 'G', '2', '0', '1')
 // The participant is revoked: its keys sign nothing any more.

@@ -45,13 +45,12 @@ namespace {
 core::PendingTransaction* pending = nullptr;
 int internal_write_depth = 0;
 int contract_check_depth = 0;
-// Per-row scratch memory of capture_row, reset at the start of each row: the
+// Per-row scratch memory of capture_row, reset at the start of a row: the
 // table access method is called in the executor's per-query context, where
-// allocations would pile up until the statement ends. A contract check may
-// store rows itself; such nested captures must not reset the memory of the
-// row that is still being captured.
+// allocations would pile up until the statement ends. Captures never nest: a
+// contract check, the only code that runs inside one, may not insert into a
+// ledger table.
 MemoryContext capture_context = nullptr;
-int capture_depth = 0;
 
 core::PendingTransaction& pending_transaction() {
     if (pending == nullptr) {
@@ -244,7 +243,6 @@ void on_transaction_event(XactEvent event, void*) {
         case XACT_EVENT_PARALLEL_ABORT:
             internal_write_depth = 0;
             contract_check_depth = 0;
-            capture_depth = 0;
             if (pending != nullptr) {
                 pending->clear();
             }
@@ -257,12 +255,11 @@ void on_transaction_event(XactEvent event, void*) {
 // The nesting counters as each open subtransaction found them. An error
 // caught by a savepoint skips the code that would have counted back down:
 // an internal write left counted would let anyone write the ledger's own
-// tables for the rest of the transaction, and a capture left counted would
-// keep the capture memory from ever being reset.
+// tables for the rest of the transaction, and a contract check left counted
+// would refuse the transaction's own rows.
 struct SavedDepths {
     int internal_write;
     int contract_check;
-    int capture;
 };
 SavedDepths* saved_depths = nullptr;  // by transaction nest level
 int saved_depths_size = 0;
@@ -276,7 +273,7 @@ void save_depths_for_subtransaction() {
                                     : repalloc(saved_depths, sizeof(SavedDepths) * size));
         saved_depths_size = size;
     }
-    saved_depths[level] = SavedDepths{internal_write_depth, contract_check_depth, capture_depth};
+    saved_depths[level] = SavedDepths{internal_write_depth, contract_check_depth};
 }
 
 void restore_depths_of_aborted_subtransaction() {
@@ -284,7 +281,6 @@ void restore_depths_of_aborted_subtransaction() {
     if (level < saved_depths_size) {
         internal_write_depth = saved_depths[level].internal_write;
         contract_check_depth = saved_depths[level].contract_check;
-        capture_depth = saved_depths[level].capture;
     }
 }
 
@@ -349,7 +345,7 @@ MemoryContext capture_memory() {
     if (capture_context == nullptr) {
         capture_context = AllocSetContextCreate(TopMemoryContext, "pgledger row capture", kCaptureBlockSize,
                                                 kCaptureBlockSize, kCaptureBlockSize);
-    } else if (capture_depth == 0 && MemoryContextMemAllocated(capture_context, false) > kCaptureBlockSize) {
+    } else if (MemoryContextMemAllocated(capture_context, false) > kCaptureBlockSize) {
         MemoryContextReset(capture_context);
     }
     return capture_context;
@@ -362,6 +358,18 @@ void capture_row(Relation relation, TupleTableSlot* slot, core::RowState state) 
     if (codec == nullptr) {
         return;  // not (or not yet, in a restore) a ledger table: stored as is
     }
+    // Checks run for the tables a transaction wrote, each once: a row a check
+    // added would skip the checks that had already run, and its own table's
+    // transaction check when that table had no rows yet.
+    if (contract_check_in_progress()) {
+        ereport(
+            ERROR,
+            (errcode(ERRCODE_LEDGER_CONTRACT_WROTE_LEDGER),
+             errmsg("a contract check inserted into ledger table \"%s\"", RelationGetRelationName(relation)),
+             errdetail("A check decides whether its transaction may commit; it does not add to the "
+                       "ledger."),
+             errhint("Insert the rows in the transaction itself, before it commits.")));
+    }
     const std::uint64_t table_id = codec->table_id;
     core::PendingTransaction& transaction = pending_transaction();
     const std::uint64_t txn_id = transaction.active() ? transaction.txn_id() : start_ledger_transaction();
@@ -370,7 +378,6 @@ void capture_row(Relation relation, TupleTableSlot* slot, core::RowState state) 
     set_row_position(slot, codec->txn_attnum, static_cast<int64>(txn_id), codec->seq_attnum,
                      static_cast<int32>(seq));
     MemoryContext caller = MemoryContextSwitchTo(capture_memory());
-    ++capture_depth;
     const bool* nulls = slot->tts_isnull;
     PrivateValue* private_values = nullptr;
     if (codec->private_count > 0) {
@@ -382,7 +389,6 @@ void capture_row(Relation relation, TupleTableSlot* slot, core::RowState state) 
     if (private_values != nullptr) {
         record_salts(codec, nulls, private_values, txn_id, seq);
     }
-    --capture_depth;
     MemoryContextSwitchTo(caller);
     call_cpp([&] {
         transaction.add_row(table_id, RelationGetRelid(relation), seq, hash, GetCurrentSubTransactionId(),
