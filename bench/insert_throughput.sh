@@ -104,12 +104,26 @@ pgbench_run() {
         -h "$CLUSTER_DIR" -p "$CLUSTER_PORT" -U postgres "$CLUSTER_DB"
 }
 
-# run_pgbench WORKLOAD TABLE ROUND: one timed run, recorded in results.txt
-# as "WORKLOAD TABLE ROUND TPS TRANSACTIONS SERVER_CPU_SECONDS".
+# stored_bytes TABLE: the bytes on disk of what one side writes: the table
+# and its index, and for the ledger side the ledger's entries and blocks too.
+stored_bytes() {
+    local relations="'public.$1'"
+    if [ "$1" = ledgered ]; then relations="$relations, 'ledger.transactions', 'ledger.blocks'"; fi
+    cluster_psql -Atc "SELECT sum(pg_total_relation_size(r::regclass)) FROM unnest(ARRAY[$relations]) AS r"
+}
+
+# run_pgbench WORKLOAD TABLE ROUND: one timed run, recorded in results.txt as
+# "WORKLOAD TABLE ROUND TPS TRANSACTIONS SERVER_CPU_SECONDS WAL_BYTES STORED_BYTES".
+# WAL and stored bytes count what the run wrote, the final seal included.
+# Unlike time, they do not depend on what else the machine does: they show
+# how much more the ledger side writes, and so has to hash, log and flush.
 run_pgbench() {
     local workload=$1 table=$2 round=$3 tps latency load cpu_before cpu transactions blocks_before blocks
+    local wal_before wal stored_before stored
     cluster_psql -c CHECKPOINT
     blocks_before=$(cluster_psql -Atc 'SELECT count(*) FROM ledger.blocks')
+    stored_before=$(stored_bytes "$table")
+    wal_before=$(cluster_psql -Atc 'SELECT pg_current_wal_insert_lsn()')
     load=$(cut -d' ' -f1 /proc/loadavg)
     cpu_before=$(server_cpu_seconds)
     pgbench_run "$BENCH_SECONDS" "$workload" "$table" > "$WORK_DIR/out.txt" 2>&1 ||
@@ -121,14 +135,16 @@ run_pgbench() {
     if [ "$table" = ledgered ]; then
         cluster_psql -Atc 'SELECT ledger.seal()' > /dev/null
     fi
+    wal=$(cluster_psql -Atc "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '$wal_before')")
+    stored=$(($(stored_bytes "$table") - stored_before))
     sleep 0.5  # let the backends of the run exit, so their CPU time is counted
     cpu=$(awk -v a="$cpu_before" -v b="$(server_cpu_seconds)" 'BEGIN { print b - a }')
     awk -v r="$round" -v w="$workload" -v t="$table" -v tps="$tps" -v lat="$latency" -v n="$transactions" \
-        -v cpu="$cpu" -v load="$load" \
+        -v cpu="$cpu" -v load="$load" -v wal="$wal" -v stored="$stored" \
         -v blocks="$blocks" -v secs="$BENCH_SECONDS" \
-        'BEGIN { printf "  round %d  %-6s %-8s tps %9.1f  latency %7s ms  server CPU %6.1f us/txn  blocks sealed %4d (%5.1f/s)  (load before: %s)\n",
-                 r, w, t, tps, lat, 1e6 * cpu / n, blocks, blocks / secs, load }'
-    echo "$workload $table $round $tps $transactions $cpu" >> "$WORK_DIR/results.txt"
+        'BEGIN { printf "  round %d  %-8s %-8s tps %7.1f  latency %6s ms  CPU %6.1f us/txn  WAL %6.0f B/txn  stored %6.0f B/txn  blocks %2d  (load before: %s)\n",
+                 r, w, t, tps, lat, 1e6 * cpu / n, wal / n, stored / n, blocks, load }'
+    echo "$workload $table $round $tps $transactions $cpu $wal $stored" >> "$WORK_DIR/results.txt"
 }
 
 echo "-- runs: pgbench -n -c $CLIENTS -j $THREADS -T $BENCH_SECONDS -M <simple, or prepared for prepared> -f <workload>-<table>.sql -h $CLUSTER_DIR -p $CLUSTER_PORT -U postgres $CLUSTER_DB"
@@ -154,6 +170,9 @@ median_tps() {  # median_tps WORKLOAD TABLE
 median_cpu_per_txn() {  # median_cpu_per_txn WORKLOAD TABLE: server CPU microseconds per transaction
     awk -v w="$1" -v t="$2" '$1 == w && $2 == t { print 1e6 * $6 / $5 }' "$WORK_DIR/results.txt" | median
 }
+median_bytes_per_txn() {  # median_bytes_per_txn WORKLOAD TABLE FIELD: WAL (7) or stored (8) bytes per transaction
+    awk -v w="$1" -v t="$2" -v f="$3" '$1 == w && $2 == t { print $f / $5 }' "$WORK_DIR/results.txt" | median
+}
 echo "-- results: medians over $ROUNDS rounds of ${BENCH_SECONDS}s, $CLIENTS clients"
 echo "   tps ratio = ledger tps / plain tps; CPU ratio = plain server CPU per transaction / ledger's"
 echo "   (the CPU ratio is the tps ratio a CPU-bound server would see, whatever else runs on the machine)"
@@ -169,6 +188,17 @@ for workload in $WORKLOADS; do
     awk -v l="$label" -v p="$(median_tps "$workload" plain)" -v q="$(median_tps "$workload" ledgered)" -v r="$rows" \
         -v pc="$(median_cpu_per_txn "$workload" plain)" -v qc="$(median_cpu_per_txn "$workload" ledgered)" \
         'BEGIN { printf "%-18s %10.1f %10.1f %9.3f %12.1f %12.1f %9.3f %13.0f\n", l, p, q, q / p, pc, qc, pc / qc, q * r }'
+done
+echo
+echo "   what each transaction wrote (medians): WAL, and bytes stored in the tables and indexes (the ledger's"
+echo "   entries and blocks counted on the ledger side); ratios are ledger / plain"
+printf '%-18s %12s %12s %9s %13s %13s %9s\n' "workload" "plain WAL B" "ledger WAL B" "WAL ratio" \
+    "plain stored" "ledger stored" "ratio"
+for workload in $WORKLOADS; do
+    awk -v l="$workload" -v pw="$(median_bytes_per_txn "$workload" plain 7)" \
+        -v lw="$(median_bytes_per_txn "$workload" ledgered 7)" -v ps="$(median_bytes_per_txn "$workload" plain 8)" \
+        -v ls="$(median_bytes_per_txn "$workload" ledgered 8)" \
+        'BEGIN { printf "%-18s %12.0f %12.0f %9.3f %13.0f %13.0f %9.3f\n", l, pw, lw, lw / pw, ps, ls, ls / ps }'
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
