@@ -573,4 +573,32 @@ $source$, '{"public.payouts": {"row": "withdraw_now", "transaction": "withdraw_a
 INSERT INTO payouts VALUES ('zed', 1000);
 SELECT outcome('INSERT INTO payouts VALUES (''direct'', 1000)');
 SELECT count(*) AS written_by_checks FROM withdrawals WHERE account IN ('zed', 'direct');
+
+-- A version's functions are recorded, and compared at verification, as
+-- PostgreSQL prints them: the constants of a BEGIN ATOMIC body print by the
+-- date, time zone, interval, float and bytea settings. They are fixed for
+-- both, so neither the installer's settings nor the auditor's change them.
+SET DateStyle = 'SQL, DMY';
+SET TimeZone = 'Asia/Tokyo';
+SET IntervalStyle = 'sql_standard';
+SET extra_float_digits = 0;
+SET bytea_output = 'escape';
+CREATE TABLE dated (at timestamptz, amount float8);
+SELECT ledger.create_ledger_table('dated');
+SELECT ledger.install_contract('dated_rules', $source$
+    CREATE FUNCTION in_window(d public.dated) RETURNS text LANGUAGE sql BEGIN ATOMIC
+        SELECT CASE WHEN d.at < '2026-02-01 00:00+00'::timestamptz - interval '1 day 2 hours'
+                      OR d.amount > 0.1::float8 / 3 OR '\x00ff'::bytea = '\x01'::bytea
+                    THEN 'outside the window' END;
+    END;
+$source$, '{"public.dated": {"row": "in_window"}}') AS version;
+SELECT outcome('INSERT INTO dated VALUES (''2026-01-01 00:00+00'', 0)');
+INSERT INTO dated VALUES ('2026-06-01 00:00+00', 0);
+SELECT problem FROM ledger.verify() WHERE NOT ok;
+RESET DateStyle;
+RESET TimeZone;
+RESET IntervalStyle;
+RESET extra_float_digits;
+RESET bytea_output;
+SELECT problem FROM ledger.verify() WHERE NOT ok;
 SELECT bool_and(ok) AS verified FROM ledger.verify();

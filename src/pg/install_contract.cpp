@@ -351,9 +351,10 @@ extern "C" Datum pgledger_install_contract(PG_FUNCTION_ARGS) {
     // The tables in the checks are named as the caller sees them; everything
     // after runs with the internal search path, so that a function placed in
     // a schema the caller searches (public.format(text, name, text), say)
-    // cannot stand in for a built-in one and run as the installing role.
+    // cannot stand in for a built-in one and run as the installing role. The
+    // source is parsed, and its definitions printed, with fixed formats.
     const char* normalized_checks = normalize_checks(checks);
-    const int nest_level = pin_internal_settings();
+    const int nest_level = pin_definition_settings();
     Oid name_type[1] = {TEXTOID};
     Datum name_value[1] = {CStringGetTextDatum(name)};
     if (SPI_execute_with_args("SELECT coalesce(max(version), 0) + 1, nextval('ledger.contract_id_seq') "

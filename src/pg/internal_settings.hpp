@@ -13,6 +13,13 @@ namespace pgledger::pg {
 // quote_all_identifiers to off until unpin_internal_settings (an error
 // unpins by ending the transaction).
 int pin_internal_settings();
+// pin_definition_settings also fixes what PostgreSQL prints constants by
+// (dates, time zone, intervals, floats, bytea): a BEGIN ATOMIC body's
+// constants are part of the function definitions a contract version records
+// at installation and verification compares. It parses the contract's source
+// too, so that a constant such as '2026-02-01 00:00' means one instant
+// whoever installs it. Unpinned by unpin_internal_settings.
+int pin_definition_settings();
 void unpin_internal_settings(int nest_level);
 
 }  // namespace pgledger::pg

@@ -27,7 +27,7 @@ RecordedContracts load_recorded_contracts(bool recompute) {
         recompute
             ? psprintf("c.definitions IS NOT DISTINCT FROM %s", contract_definitions_sql("c.schema_name"))
             : "true");
-    const int nest_level = pin_internal_settings();
+    const int nest_level = pin_definition_settings();
     const int read = SPI_execute(query, true, 0);
     unpin_internal_settings(nest_level);
     if (read != SPI_OK_SELECT) {
