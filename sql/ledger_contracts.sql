@@ -601,4 +601,27 @@ RESET IntervalStyle;
 RESET extra_float_digits;
 RESET bytea_output;
 SELECT problem FROM ledger.verify() WHERE NOT ok;
+
+-- An entry names the contract versions that checked its rows: not one that
+-- checked only rows rolled back to a savepoint.
+CREATE TABLE versioned (amount numeric);
+SELECT ledger.create_ledger_table('versioned');
+SELECT ledger.install_contract('versioned_rule', $source$
+    CREATE FUNCTION small(v public.versioned) RETURNS text LANGUAGE sql AS $$
+        SELECT CASE WHEN v.amount > 10 THEN 'over 10' END $$;
+$source$, '{"public.versioned": {"row": "small"}}') AS version;
+BEGIN;
+SAVEPOINT before_rows;
+INSERT INTO versioned VALUES (1);
+ROLLBACK TO SAVEPOINT before_rows;
+SELECT ledger.install_contract('versioned_rule', $source$
+    CREATE FUNCTION small(v public.versioned) RETURNS text LANGUAGE sql AS $$
+        SELECT CASE WHEN v.amount > 100 THEN 'over 100' END $$;
+$source$, '{"public.versioned": {"row": "small"}}') AS version;
+INSERT INTO versioned VALUES (50);
+COMMIT;
+SELECT t.row_count, (SELECT array_agg(c.version ORDER BY c.version) FROM ledger.contracts c
+                     WHERE c.contract_id = ANY (t.contract_ids)) AS checked_by_versions
+FROM ledger.transactions t JOIN ledger.tables lt USING (table_id)
+WHERE lt.relation = 'versioned'::regclass;
 SELECT bool_and(ok) AS verified FROM ledger.verify();

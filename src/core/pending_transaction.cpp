@@ -69,10 +69,16 @@ void PendingTransaction::note_lock(std::uint64_t lock_key, std::uint32_t subtran
     }
 }
 
-void PendingTransaction::note_contract(std::uint64_t table_id, std::uint64_t contract_id) {
-    auto& ids = table(table_id).contract_ids;
+void PendingTransaction::note_contract(std::uint64_t table_id, std::uint64_t contract_id,
+                                       std::uint32_t subtransaction) {
+    // A note made earlier is kept with its tag: its subtransaction is this
+    // one or encloses it.
+    PendingTableRows& target = table(table_id);
+    auto& ids = target.contract_ids;
     if (std::find(ids.begin(), ids.end(), contract_id) == ids.end()) {
+        target.contract_subtransactions.reserve(ids.size() + 1);
         ids.push_back(contract_id);
+        target.contract_subtransactions.push_back(subtransaction);
     }
 }
 
@@ -108,9 +114,11 @@ std::vector<SealedRowHash> PendingTransaction::stored_rows(const PendingTableRow
 
 void PendingTransaction::commit_subtransaction(std::uint32_t id, std::uint32_t parent_id) {
     for (auto& table : tables_) {
-        for (auto& tag : table.subtransactions) {
-            if (tag >= id) {
-                tag = parent_id;
+        for (auto* tags : {&table.subtransactions, &table.contract_subtransactions}) {
+            for (auto& tag : *tags) {
+                if (tag >= id) {
+                    tag = parent_id;
+                }
             }
         }
     }
@@ -120,6 +128,24 @@ void PendingTransaction::commit_subtransaction(std::uint32_t id, std::uint32_t p
         }
     }
 }
+
+namespace {
+
+// forget_subtree drops the notes tagged with subtransaction id or one it began.
+void forget_subtree(std::vector<std::uint64_t>& notes, std::vector<std::uint32_t>& tags, std::uint32_t id) {
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < notes.size(); ++i) {
+        if (tags[i] < id) {
+            notes[kept] = notes[i];
+            tags[kept] = tags[i];
+            ++kept;
+        }
+    }
+    notes.resize(kept);
+    tags.resize(kept);
+}
+
+}  // namespace
 
 void PendingTransaction::abort_subtransaction(std::uint32_t id) {
     for (auto& table : tables_) {
@@ -135,17 +161,9 @@ void PendingTransaction::abort_subtransaction(std::uint32_t id) {
         table.rows.resize(kept);
         table.subtransactions.resize(kept);
         table.stored.resize(kept);
+        forget_subtree(table.contract_ids, table.contract_subtransactions, id);
     }
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < locks_.size(); ++i) {
-        if (lock_subtransactions_[i] < id) {
-            locks_[kept] = locks_[i];
-            lock_subtransactions_[kept] = lock_subtransactions_[i];
-            ++kept;
-        }
-    }
-    locks_.resize(kept);
-    lock_subtransactions_.resize(kept);
+    forget_subtree(locks_, lock_subtransactions_, id);
 }
 
 void PendingTransaction::clear() {
@@ -164,6 +182,7 @@ void PendingTransaction::clear() {
             table.subtransactions.clear();
             table.stored.clear();
             table.contract_ids.clear();
+            table.contract_subtransactions.clear();
             spare_table_ = std::move(table);
             has_spare_table_ = true;
         }

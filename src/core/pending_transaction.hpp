@@ -28,6 +28,7 @@ struct PendingTableRows {
     std::vector<std::uint32_t> subtransactions;  // parallel to rows
     std::vector<bool> stored;                    // parallel to rows: stored, or speculative and confirmed
     std::vector<std::uint64_t> contract_ids;     // contract versions that checked these rows
+    std::vector<std::uint32_t> contract_subtransactions;  // parallel to contract_ids
 };
 
 class PendingTransaction {
@@ -40,8 +41,9 @@ class PendingTransaction {
     std::uint32_t next_seq();
     void add_row(std::uint64_t table_id, std::uint32_t relation_id, std::uint32_t seq, const Digest& hash,
                  std::uint32_t subtransaction, RowState state);
-    // note_contract records that a contract version checked the rows of a table.
-    void note_contract(std::uint64_t table_id, std::uint64_t contract_id);
+    // note_contract records that a contract version checked the rows of a
+    // table. A subtransaction that aborts takes its rows, and so the note, back.
+    void note_contract(std::uint64_t table_id, std::uint64_t contract_id, std::uint32_t subtransaction);
     // note_lock records a contract lock the transaction took, so that its
     // commit can be checked against the last one through the same lock. A
     // subtransaction that aborts releases the locks it took, and forgets them.

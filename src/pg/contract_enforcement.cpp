@@ -255,7 +255,7 @@ void check_row(Relation relation, std::uint64_t table_id, TupleTableSlot* slot,
         const std::uint64_t lock = lock_contract(contract, row, RelationGetDescr(relation), transaction);
         call_cpp([&] {
             transaction.note_lock(lock, GetCurrentSubTransactionId());
-            transaction.note_contract(table_id, contract.contract_id);
+            transaction.note_contract(table_id, contract.contract_id, GetCurrentSubTransactionId());
         });
         if (!contract.has_row_check) {
             continue;

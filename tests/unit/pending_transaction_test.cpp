@@ -85,7 +85,7 @@ TEST(PendingTransaction, NothingOfAClearedTransactionReachesTheNext) {
     transaction.start(1);
     insert(transaction, kAccounts, kTopLevel);
     insert(transaction, kAccounts, kTopLevel + 1);
-    transaction.note_contract(kAccounts, 9);
+    transaction.note_contract(kAccounts, 9, kTopLevel);
     transaction.clear();
     transaction.start(2);
     insert(transaction, kPayments, kTopLevel);
@@ -257,10 +257,10 @@ TEST(PendingTransaction, NotesEachContractOncePerTable) {
     PendingTransaction transaction;
     transaction.start(1);
     insert(transaction, kAccounts, kTopLevel);
-    transaction.note_contract(kAccounts, 5);
-    transaction.note_contract(kAccounts, 5);
-    transaction.note_contract(kAccounts, 3);
-    transaction.note_contract(kPayments, 5);  // a table without rows yet
+    transaction.note_contract(kAccounts, 5, kTopLevel);
+    transaction.note_contract(kAccounts, 5, kTopLevel);
+    transaction.note_contract(kAccounts, 3, kTopLevel);
+    transaction.note_contract(kPayments, 5, kTopLevel);  // a table without rows yet
     ASSERT_NE(table_rows(transaction, kAccounts), nullptr);
     EXPECT_EQ(table_rows(transaction, kAccounts)->contract_ids, (std::vector<std::uint64_t>{5, 3}));
     ASSERT_NE(table_rows(transaction, kPayments), nullptr);
@@ -268,6 +268,32 @@ TEST(PendingTransaction, NotesEachContractOncePerTable) {
     EXPECT_EQ(sealed_seqs(transaction, kPayments), Seqs{});
     transaction.clear();
     EXPECT_TRUE(transaction.tables().empty());
+}
+
+TEST(PendingTransaction, ForgetsTheContractsOfAnAbortedSubtransaction) {
+    // Contract 5 checks a row at top level; SAVEPOINT a (2): contracts 5 and 7
+    // check rows; SAVEPOINT b (3): contract 8; RELEASE b; ROLLBACK TO a. The
+    // rows 7 and 8 checked are gone, so is their note; 5 checked a row that
+    // stays.
+    PendingTransaction transaction;
+    transaction.start(1);
+    insert(transaction, kAccounts, kTopLevel);
+    transaction.note_contract(kAccounts, 5, kTopLevel);
+    insert(transaction, kAccounts, 2);
+    transaction.note_contract(kAccounts, 5, 2);
+    transaction.note_contract(kAccounts, 7, 2);
+    insert(transaction, kAccounts, 3);
+    transaction.note_contract(kAccounts, 8, 3);
+    transaction.commit_subtransaction(3, 2);
+    transaction.abort_subtransaction(2);
+    ASSERT_NE(table_rows(transaction, kAccounts), nullptr);
+    EXPECT_EQ(table_rows(transaction, kAccounts)->contract_ids, (std::vector<std::uint64_t>{5}));
+    // Noted in a subtransaction that is released, 7 stays.
+    insert(transaction, kAccounts, 4);
+    transaction.note_contract(kAccounts, 7, 4);
+    transaction.commit_subtransaction(4, kTopLevel);
+    transaction.abort_subtransaction(5);
+    EXPECT_EQ(table_rows(transaction, kAccounts)->contract_ids, (std::vector<std::uint64_t>{5, 7}));
 }
 
 TEST(PendingTransaction, ForgetsTheContractLocksOfAnAbortedSubtransaction) {
