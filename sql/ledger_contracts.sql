@@ -550,9 +550,8 @@ SELECT outcome('INSERT INTO capped_moves VALUES (500)');
 
 -- A check decides whether its transaction commits; it does not write to the
 -- ledger. A row a check inserted would escape the checks that had already
--- run, or that run only for tables the transaction had written when its
--- commit began: here no_overdraft's transaction check would never see the
--- withdrawal that overdraws 'zed'.
+-- run, and the transaction checks of its table when the transaction had not
+-- written that table before its commit began.
 CREATE TABLE payouts (account text, amount numeric);
 SELECT ledger.create_ledger_table('payouts');
 SELECT ledger.install_contract('pays_out', $source$
@@ -573,6 +572,22 @@ $source$, '{"public.payouts": {"row": "withdraw_now", "transaction": "withdraw_a
 INSERT INTO payouts VALUES ('zed', 1000);
 SELECT outcome('INSERT INTO payouts VALUES (''direct'', 1000)');
 SELECT count(*) AS written_by_checks FROM withdrawals WHERE account IN ('zed', 'direct');
+-- Nor may anything else that runs while a row is captured: here the hash
+-- function of the lock column's type, which a superuser wrote in PL/pgSQL.
+CREATE TABLE spots (at point);
+SELECT ledger.create_ledger_table('spots');
+CREATE FUNCTION public.point_hash_that_writes(p point) RETURNS integer LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.withdrawals VALUES ('hash', 1);
+    RETURN hashfloat8(p[0]);
+END $$;
+CREATE OPERATOR CLASS point_hash_that_writes DEFAULT FOR TYPE point USING hash AS
+    OPERATOR 1 ~= (point, point), FUNCTION 1 public.point_hash_that_writes(point);
+SELECT ledger.install_contract('spot_rule', $source$
+    CREATE FUNCTION anywhere(s public.spots) RETURNS text LANGUAGE sql AS $$ SELECT NULL::text $$;
+$source$, '{"public.spots": {"row": "anywhere", "lock": "at"}}') AS version;
+SELECT outcome('INSERT INTO spots VALUES (point(1, 2))');
+SELECT count(*) AS written_by_hash FROM withdrawals WHERE account = 'hash';
 
 -- A version's functions are recorded, and compared at verification, as
 -- PostgreSQL prints them: the constants of a BEGIN ATOMIC body print by the

@@ -37,21 +37,14 @@ void PendingTransaction::add_row(std::uint64_t table_id, std::uint32_t relation_
                                  const Digest& hash, std::uint32_t subtransaction, RowState state) {
     PendingTableRows& target = table(table_id);
     target.relation_id = relation_id;
-    if (target.rows.empty() || target.rows.back().seq < seq) {
-        target.rows.push_back(SealedRowHash{seq, hash});
-        target.subtransactions.push_back(subtransaction);
-        target.stored.push_back(state == RowState::stored);
-        return;
+    // Captures do not nest, so rows arrive in the order they were numbered;
+    // the entry's row index and the lookups below rely on it.
+    if (!target.rows.empty() && target.rows.back().seq >= seq) {
+        throw std::logic_error("a ledger row was added out of its number order");
     }
-    // A row numbered earlier arrives later when a contract check, run while
-    // its row was being captured, inserted into the same table.
-    const auto position =
-        std::lower_bound(target.rows.begin(), target.rows.end(), seq,
-                         [](const SealedRowHash& row, std::uint32_t s) { return row.seq < s; });
-    const auto index = position - target.rows.begin();
-    target.rows.insert(position, SealedRowHash{seq, hash});
-    target.subtransactions.insert(target.subtransactions.begin() + index, subtransaction);
-    target.stored.insert(target.stored.begin() + index, state == RowState::stored);
+    target.rows.push_back(SealedRowHash{seq, hash});
+    target.subtransactions.push_back(subtransaction);
+    target.stored.push_back(state == RowState::stored);
 }
 
 void PendingTransaction::note_lock(std::uint64_t lock_key, std::uint32_t subtransaction) {

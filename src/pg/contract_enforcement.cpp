@@ -352,8 +352,6 @@ void check_transaction(const core::PendingTransaction& transaction) {
                      errhint("Nothing of this transaction is committed; complete it and retry.")));
         }
     }
-    // And again: a transaction check may store rows, and take locks, itself.
-    check_no_unseen_committer(transaction);
     unpin_internal_settings(nest_level);
 }
 

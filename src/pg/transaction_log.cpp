@@ -47,10 +47,10 @@ int internal_write_depth = 0;
 int contract_check_depth = 0;
 // Per-row scratch memory of capture_row, reset at the start of a row: the
 // table access method is called in the executor's per-query context, where
-// allocations would pile up until the statement ends. Captures never nest: a
-// contract check, the only code that runs inside one, may not insert into a
-// ledger table.
+// allocations would pile up until the statement ends. Captures never nest
+// (capture_depth guards it), so a reset never frees a row still captured.
 MemoryContext capture_context = nullptr;
+int capture_depth = 0;
 
 core::PendingTransaction& pending_transaction() {
     if (pending == nullptr) {
@@ -243,6 +243,7 @@ void on_transaction_event(XactEvent event, void*) {
         case XACT_EVENT_PARALLEL_ABORT:
             internal_write_depth = 0;
             contract_check_depth = 0;
+            capture_depth = 0;
             if (pending != nullptr) {
                 pending->clear();
             }
@@ -255,11 +256,12 @@ void on_transaction_event(XactEvent event, void*) {
 // The nesting counters as each open subtransaction found them. An error
 // caught by a savepoint skips the code that would have counted back down:
 // an internal write left counted would let anyone write the ledger's own
-// tables for the rest of the transaction, and a contract check left counted
-// would refuse the transaction's own rows.
+// tables for the rest of the transaction, and a contract check or a capture
+// left counted would refuse the transaction's own rows.
 struct SavedDepths {
     int internal_write;
     int contract_check;
+    int capture;
 };
 SavedDepths* saved_depths = nullptr;  // by transaction nest level
 int saved_depths_size = 0;
@@ -273,7 +275,7 @@ void save_depths_for_subtransaction() {
                                     : repalloc(saved_depths, sizeof(SavedDepths) * size));
         saved_depths_size = size;
     }
-    saved_depths[level] = SavedDepths{internal_write_depth, contract_check_depth};
+    saved_depths[level] = SavedDepths{internal_write_depth, contract_check_depth, capture_depth};
 }
 
 void restore_depths_of_aborted_subtransaction() {
@@ -281,6 +283,7 @@ void restore_depths_of_aborted_subtransaction() {
     if (level < saved_depths_size) {
         internal_write_depth = saved_depths[level].internal_write;
         contract_check_depth = saved_depths[level].contract_check;
+        capture_depth = saved_depths[level].capture;
     }
 }
 
@@ -370,6 +373,19 @@ void capture_row(Relation relation, TupleTableSlot* slot, core::RowState state) 
                        "ledger."),
              errhint("Insert the rows in the transaction itself, before it commits.")));
     }
+    // User code runs inside a capture: a row check, the lock column's hash
+    // function, a type's output function. None may insert into a ledger
+    // table meanwhile.
+    if (capture_depth > 0) {
+        ereport(
+            ERROR,
+            (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+             errmsg("a row of ledger table \"%s\" was inserted while another ledger row was being captured",
+                    RelationGetRelationName(relation)),
+             errdetail("A function that runs while a ledger row is hashed and checked may not insert "
+                       "into a ledger table."),
+             errhint("Insert the rows in the transaction itself.")));
+    }
     const std::uint64_t table_id = codec->table_id;
     core::PendingTransaction& transaction = pending_transaction();
     const std::uint64_t txn_id = transaction.active() ? transaction.txn_id() : start_ledger_transaction();
@@ -378,6 +394,7 @@ void capture_row(Relation relation, TupleTableSlot* slot, core::RowState state) 
     set_row_position(slot, codec->txn_attnum, static_cast<int64>(txn_id), codec->seq_attnum,
                      static_cast<int32>(seq));
     MemoryContext caller = MemoryContextSwitchTo(capture_memory());
+    ++capture_depth;
     const bool* nulls = slot->tts_isnull;
     PrivateValue* private_values = nullptr;
     if (codec->private_count > 0) {
@@ -389,6 +406,7 @@ void capture_row(Relation relation, TupleTableSlot* slot, core::RowState state) 
     if (private_values != nullptr) {
         record_salts(codec, nulls, private_values, txn_id, seq);
     }
+    --capture_depth;
     MemoryContextSwitchTo(caller);
     call_cpp([&] {
         transaction.add_row(table_id, RelationGetRelid(relation), seq, hash, GetCurrentSubTransactionId(),

@@ -89,6 +89,10 @@ TEST(PendingTransaction, NothingOfAClearedTransactionReachesTheNext) {
     transaction.clear();
     transaction.start(2);
     insert(transaction, kPayments, kTopLevel);
+    transaction.note_contract(kPayments, 4, kTopLevel + 1);
+    transaction.abort_subtransaction(kTopLevel + 1);
+    EXPECT_TRUE(table_rows(transaction, kPayments)->contract_ids.empty())
+        << "a note's tag is its own, not one left from the last transaction";
     ASSERT_EQ(transaction.tables().size(), 1u);
     const PendingTableRows& payments = transaction.tables().front();
     EXPECT_EQ(payments.table_id, kPayments);
@@ -146,20 +150,19 @@ TEST(PendingTransaction, ConfirmsRowsOfAMultiRowStatementOutOfOrder) {
     EXPECT_EQ(sealed_seqs(transaction, kAccounts), (Seqs{seqs[1], seqs[3]}));
 }
 
-TEST(PendingTransaction, KeepsRowsInNumberOrderWhenACheckInsertsIntoTheSameTable) {
-    // A speculative row is numbered, then a contract check run while it is
-    // captured inserts into the same table before the row itself is added.
+TEST(PendingTransaction, RefusesARowNumberedBeforeTheLastOfItsTable) {
+    // Captures do not nest (capture_row refuses it), so a row numbered
+    // before one already added means the bookkeeping broke: refused, not
+    // filed out of order.
     PendingTransaction transaction;
     transaction.start(1);
     const std::uint32_t outer = transaction.next_seq();
-    const std::uint32_t nested = insert(transaction, kAccounts, kTopLevel);
-    transaction.add_row(kAccounts, relation_of(kAccounts), outer,
-                        filled_digest(static_cast<std::uint8_t>(outer)), kTopLevel, RowState::speculative);
-    const std::uint32_t later = insert(transaction, kAccounts, kTopLevel);
-    EXPECT_TRUE(transaction.confirm_stored(kAccounts, outer));
-    EXPECT_EQ(sealed_seqs(transaction, kAccounts), (Seqs{outer, nested, later}));
-    transaction.abort_subtransaction(kTopLevel + 1);
-    EXPECT_EQ(table_rows(transaction, kAccounts)->subtransactions, (Seqs{kTopLevel, kTopLevel, kTopLevel}));
+    insert(transaction, kAccounts, kTopLevel);
+    EXPECT_THROW(
+        transaction.add_row(kAccounts, relation_of(kAccounts), outer,
+                            filled_digest(static_cast<std::uint8_t>(outer)), kTopLevel, RowState::stored),
+        std::logic_error);
+    EXPECT_EQ(sealed_seqs(transaction, kAccounts), (Seqs{outer + 1}));
 }
 
 TEST(PendingTransaction, RollbackToSavepointDropsItsRowsInEveryTable) {
