@@ -5,9 +5,11 @@ extern "C" {
 #include "access/transam.h"
 #include "access/twophase.h"
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "miscadmin.h"
 #include "port/atomics.h"
 #include "storage/ipc.h"
+#include "storage/lock.h"
 #include "storage/lwlock.h"
 #include "storage/procarray.h"
 #include "storage/shmem.h"
@@ -54,8 +56,9 @@ struct SharedCommitters {
     // The horizon of the last sweep: sweeping again before it moves would
     // find nothing more to drop.
     TransactionId swept_at;
-    // Set by the first use after startup; see cover_time_before_startup.
-    pg_atomic_uint32 startup_covered;
+    // Set once the locks of the prepared transactions recovered at startup
+    // have their records; see record_recovered_prepared.
+    pg_atomic_uint32 recovered_recorded;
 };
 
 SharedCommitters* shared = nullptr;
@@ -83,7 +86,7 @@ void attach_shared_memory() {
         shared->lock = &GetNamedLWLockTranche(kTrancheName)->lock;
         shared->newest_unrecorded = InvalidFullTransactionId;
         shared->swept_at = InvalidTransactionId;
-        pg_atomic_init_u32(&shared->startup_covered, 0);
+        pg_atomic_init_u32(&shared->recovered_recorded, 0);
     }
     HASHCTL control{};
     control.keysize = sizeof(LockKey);
@@ -123,21 +126,16 @@ FullTransactionId newer_of(FullTransactionId a, FullTransactionId b) {
     return FullTransactionIdIsValid(b) && FullTransactionIdPrecedes(a, b) ? b : a;
 }
 
-// cover_time_before_startup: prepared transactions recovered at startup (or
-// at a standby's promotion) still hold contract locks, but their records did
-// not survive in shared memory. Once, at the first use, every transaction
-// that may exist by then counts as having committed under a lock without a
-// record. The caller holds the lock exclusively.
-void cover_time_before_startup() {
-    if (pg_atomic_read_u32(&shared->startup_covered) != 0) {
-        return;
+// note_prepared records that a prepared transaction holds the lock; the
+// caller holds the records' lock exclusively.
+void note_prepared(LockRecord* record, bool found, FullTransactionId xid) {
+    if (!found) {
+        record->committed = InvalidFullTransactionId;
+        record->prepared = InvalidFullTransactionId;
+        record->displaced = InvalidFullTransactionId;
     }
-    if (max_prepared_xacts > 0) {
-        const FullTransactionId next = ReadNextFullTransactionId();
-        shared->newest_unrecorded =
-            newer_of(shared->newest_unrecorded, FullTransactionIdFromU64(U64FromFullTransactionId(next) - 1));
-    }
-    pg_atomic_write_u32(&shared->startup_covered, 1);
+    record->displaced = newer_of(record->displaced, record->prepared);
+    record->prepared = xid;
 }
 
 // make_room drops the records whose transactions every snapshot sees, once
@@ -178,6 +176,39 @@ void request_committers_shared_memory() {
     shmem_startup_hook = attach_shared_memory;
 }
 
+void record_recovered_prepared() {
+    if (shared == nullptr || pg_atomic_read_u32(&shared->recovered_recorded) != 0 || RecoveryInProgress()) {
+        return;
+    }
+    LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+    if (pg_atomic_read_u32(&shared->recovered_recorded) == 0) {
+        // A prepared transaction is a PGPROC without a process (pid 0)
+        // holding the locks it took; one recovered at startup has no
+        // backend, and its local transaction id is its xid. Those prepared
+        // since startup have records from their PREPARE.
+        LockData* held = max_prepared_xacts > 0 ? GetLockStatusData() : nullptr;
+        for (int i = 0; held != nullptr && i < held->nelements; ++i) {
+            const LockInstanceData& instance = held->locks[i];
+            const LOCKTAG& tag = instance.locktag;
+            if (instance.pid != 0 || instance.backend != InvalidBackendId || instance.holdMask == 0 ||
+                tag.locktag_type != LOCKTAG_ADVISORY || tag.locktag_field4 != kContractLockTagKind) {
+                continue;
+            }
+            const FullTransactionId xid = widen(static_cast<TransactionId>(instance.lxid));
+            const LockKey key{tag.locktag_field1, tag.locktag_field2, tag.locktag_field3};
+            bool found = false;
+            auto* record = static_cast<LockRecord*>(hash_search(records, &key, HASH_ENTER_NULL, &found));
+            if (record == nullptr) {
+                shared->newest_unrecorded = newer_of(shared->newest_unrecorded, xid);
+            } else {
+                note_prepared(record, found, xid);
+            }
+        }
+        pg_atomic_write_u32(&shared->recovered_recorded, 1);
+    }
+    LWLockRelease(shared->lock);
+}
+
 void check_no_unseen_committer(const core::PendingTransaction& transaction) {
     if (!IsolationUsesXactSnapshot() || transaction.locks().empty()) {
         return;
@@ -186,11 +217,7 @@ void check_no_unseen_committer(const core::PendingTransaction& transaction) {
         // Unreachable: without preloading, no ledger row gets this far (LG003).
         elog(ERROR, "pgledger has no shared memory to check contract locks in");
     }
-    if (pg_atomic_read_u32(&shared->startup_covered) == 0) {
-        LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-        cover_time_before_startup();
-        LWLockRelease(shared->lock);
-    }
+    record_recovered_prepared();
     // Read under the lock, judged after it: the commit log may need I/O.
     auto* suspects =
         static_cast<FullTransactionId*>(palloc(sizeof(FullTransactionId) * 2 * transaction.locks().size()));
@@ -242,7 +269,6 @@ void publish_committer(const core::PendingTransaction& transaction, bool prepare
     }
     bool room_made = false;
     LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-    cover_time_before_startup();
     for (const auto lock : transaction.locks()) {
         const LockKey key = key_of(lock);
         bool found = false;
@@ -256,14 +282,8 @@ void publish_committer(const core::PendingTransaction& transaction, bool prepare
             shared->newest_unrecorded = newer_of(shared->newest_unrecorded, self);
             continue;
         }
-        if (!found) {
-            record->committed = InvalidFullTransactionId;
-            record->prepared = InvalidFullTransactionId;
-            record->displaced = InvalidFullTransactionId;
-        }
         if (prepared) {
-            record->displaced = newer_of(record->displaced, record->prepared);
-            record->prepared = self;
+            note_prepared(record, found, self);
         } else {
             // Whatever was prepared under the lock ended before this
             // transaction could take it: a snapshot that sees this commit

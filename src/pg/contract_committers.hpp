@@ -16,7 +16,17 @@ inline std::uint64_t contract_lock_key(std::uint32_t contract_key, std::uint32_t
     return (static_cast<std::uint64_t>(contract_key) << 32) | state_key;
 }
 
+// The fourth field of a contract lock's advisory lock tag: two 32-bit keys.
+inline constexpr std::uint16_t kContractLockTagKind = 2;
+
 void request_committers_shared_memory();
+
+// record_recovered_prepared records, once after startup (or a standby's
+// promotion), the prepared transactions that hold contract locks: they
+// survived the restart, their records in shared memory did not. It must run
+// before any of them can commit, so COMMIT PREPARED calls it, and before
+// the first check. May raise an error.
+void record_recovered_prepared();
 
 // check_no_unseen_committer raises 40001 when, under one of the contract
 // locks the transaction holds, a transaction committed that its snapshot

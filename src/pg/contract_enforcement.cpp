@@ -108,7 +108,7 @@ std::uint64_t lock_contract(const AttachedContract& contract, HeapTuple row, Tup
                  errhint("Load in transactions of fewer rows.")));
     }
     LOCKTAG tag;
-    SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, contract.lock_key, state_key, 2);
+    SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, contract.lock_key, state_key, kContractLockTagKind);
     (void)LockAcquire(&tag, ExclusiveLock, false, false);
     return key;
 }

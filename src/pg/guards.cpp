@@ -41,6 +41,7 @@ extern "C" {
 #include <initializer_list>
 
 #include "pg/catalog.hpp"
+#include "pg/contract_committers.hpp"
 #include "pg/internal_settings.hpp"
 #include "pg/contract_dependencies.hpp"
 #include "pg/contract_schemas.hpp"
@@ -601,6 +602,10 @@ void guard_process_utility(PlannedStmt* statement, const char* query, bool read_
                            ProcessUtilityContext context, ParamListInfo params, QueryEnvironment* environment,
                            DestReceiver* destination, QueryCompletion* completion) {
     check_utility(statement->utilityStmt);
+    if (IsA(statement->utilityStmt, TransactionStmt) &&
+        reinterpret_cast<TransactionStmt*>(statement->utilityStmt)->kind == TRANS_STMT_COMMIT_PREPARED) {
+        record_recovered_prepared();
+    }
     if (previous_process_utility != nullptr) {
         previous_process_utility(statement, query, read_only_tree, context, params, environment, destination,
                                  completion);

@@ -2,7 +2,8 @@
 # A transaction prepared under a contract's lock survives a restart; the record of the last commit
 # under each lock does not, since it lives in shared memory. A REPEATABLE READ transaction whose
 # snapshot predates that prepared transaction's COMMIT PREPARED must still fail with 40001 when it
-# commits under the same lock, not pass its contract checks on a stale state.
+# commits under the same lock, not pass its contract checks on a stale state. Transactions under
+# other locks commit meanwhile: only the prepared transaction's own locks are in doubt.
 TEST_NAME=contract_prepared_restart
 source "$(dirname "$0")/common.bash"
 
@@ -18,12 +19,17 @@ $source$, '{"public.moves": {"row": "accept", "lock": "account"}}');
 BEGIN;
 INSERT INTO moves VALUES ('acct', 1);
 PREPARE TRANSACTION 'survivor';
+BEGIN;
+INSERT INTO moves VALUES ('held', 7);
+PREPARE TRANSACTION 'bystander';
 SQL
 cluster_stop
 restart_cluster
-[ "$(sql "SELECT count(*) FROM pg_prepared_xacts WHERE gid = 'survivor'")" = 1 ] ||
-    fail "the prepared transaction did not survive the restart"
+[ "$(sql "SELECT count(*) FROM pg_prepared_xacts WHERE gid IN ('survivor', 'bystander')")" = 2 ] ||
+    fail "the prepared transactions did not survive the restart"
 
+# Nothing else runs a contract check before this COMMIT PREPARED, so it must itself record the
+# locks the prepared transactions hold before it commits one of them.
 # The snapshot is taken while the prepared transaction is still in progress; another session commits
 # it; then this transaction takes the same lock and commits.
 if out=$(cluster_psql -v VERBOSITY=verbose 2>&1 <<'SQL'
@@ -39,8 +45,14 @@ SQL
 fi
 grep -q 'ERROR:  40001: could not serialize access to contract state' <<< "$out" ||
     fail "expected 40001 at commit, got: $out"
-[ "$(sql "SELECT string_agg(amount::text, ',' ORDER BY amount) FROM moves")" = 1 ] ||
-    fail "moves holds $(sql "SELECT string_agg(amount::text, ',' ORDER BY amount) FROM moves"), expected 1"
+[ "$(sql "SELECT string_agg(amount::text, ',' ORDER BY amount) FROM moves WHERE account = 'acct'")" = 1 ] ||
+    fail "moves holds $(sql "SELECT string_agg(amount::text, ',' ORDER BY amount) FROM moves"), expected 1 for acct"
+
+# While 'bystander' stays prepared, a REPEATABLE READ transaction under another lock (another
+# account) commits: its snapshot cannot miss a commit under a lock that nothing holds.
+sql "BEGIN ISOLATION LEVEL REPEATABLE READ; INSERT INTO moves VALUES ('other', 5); COMMIT" > /dev/null ||
+    fail "with a transaction still prepared, one under an unrelated lock could not commit"
+sql "ROLLBACK PREPARED 'bystander'" > /dev/null
 
 # Once that transaction has ended, a new one on the same lock commits.
 sql "BEGIN ISOLATION LEVEL REPEATABLE READ; INSERT INTO moves VALUES ('acct', 3); COMMIT" > /dev/null ||
