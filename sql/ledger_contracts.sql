@@ -603,13 +603,28 @@ SELECT ledger.create_ledger_table('dated');
 SELECT ledger.install_contract('dated_rules', $source$
     CREATE FUNCTION in_window(d public.dated) RETURNS text LANGUAGE sql BEGIN ATOMIC
         SELECT CASE WHEN d.at < '2026-02-01 00:00+00'::timestamptz - interval '1 day 2 hours'
-                      OR d.amount > 0.1::float8 / 3 OR '\x00ff'::bytea = '\x01'::bytea
+                      OR d.amount > '0.30000000000000004'::float8 OR '\x00ff'::bytea = '\x01'::bytea
                     THEN 'outside the window' END;
     END;
 $source$, '{"public.dated": {"row": "in_window"}}') AS version;
 SELECT outcome('INSERT INTO dated VALUES (''2026-01-01 00:00+00'', 0)');
 INSERT INTO dated VALUES ('2026-06-01 00:00+00', 0);
 SELECT problem FROM ledger.verify() WHERE NOT ok;
+-- Checks run under those settings too: the date of a delivery is the same
+-- in every session's time zone, so a check on it decides the same.
+CREATE TABLE deliveries (at timestamptz);
+SELECT ledger.create_ledger_table('deliveries');
+SELECT ledger.install_contract('delivery_days', $source$
+    CREATE FUNCTION from_day_two(d public.deliveries) RETURNS text LANGUAGE plpgsql AS $$
+    BEGIN
+        IF d.at::date < '2026-01-02' THEN
+            RETURN 'delivered on ' || d.at::date;
+        END IF;
+        RETURN NULL;
+    END $$;
+$source$, '{"public.deliveries": {"row": "from_day_two"}}') AS version;
+SELECT current_setting('TimeZone') AS session_time_zone,
+       outcome('INSERT INTO deliveries VALUES (''2026-01-01 20:00+00'')');
 RESET DateStyle;
 RESET TimeZone;
 RESET IntervalStyle;

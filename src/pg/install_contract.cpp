@@ -229,7 +229,9 @@ void run_source(const char* schema, const char* source) {
 }
 
 // check_contents accepts only SQL and PL/pgSQL functions in the schema, each
-// deterministic, and pins their search path so callers cannot redirect them.
+// deterministic, and pins their search path, so callers cannot redirect them,
+// and the formats values are parsed and printed by, so that every session
+// reaches the same result.
 void check_contents(const char* schema) {
     const Oid schema_oid = get_namespace_oid(schema, false);
     Oid types[1] = {OIDOID};
@@ -269,11 +271,16 @@ void check_contents(const char* schema) {
         }
         check_deterministic(signature, SPI_getvalue(functions->vals[i], functions->tupdesc, 3), schema_oid);
     }
+    StringInfoData settings;
+    initStringInfo(&settings);
+    appendStringInfo(&settings, "SET search_path = %s", contract_search_path(schema));
+    for (const FixedSetting& setting : kContractFormats) {
+        appendStringInfo(&settings, " SET %s = %s", setting.name, quote_literal_cstr(setting.value));
+    }
     for (uint64 i = 0; i < count; ++i) {
-        spi_run(
-            psprintf("ALTER FUNCTION %s.%s SET search_path = %s", quote_identifier(schema),
-                     SPI_getvalue(functions->vals[i], functions->tupdesc, 1), contract_search_path(schema)),
-            SPI_OK_UTILITY);
+        spi_run(psprintf("ALTER FUNCTION %s.%s %s", quote_identifier(schema),
+                         SPI_getvalue(functions->vals[i], functions->tupdesc, 1), settings.data),
+                SPI_OK_UTILITY);
     }
 }
 

@@ -18,13 +18,9 @@ int pin_internal_settings() {
 
 int pin_definition_settings() {
     const int nest_level = pin_internal_settings();
-    static constexpr const char* kFormats[][2] = {
-        {"DateStyle", "ISO, MDY"},   {"IntervalStyle", "postgres"}, {"TimeZone", "UTC"},
-        {"extra_float_digits", "1"}, {"bytea_output", "hex"},
-    };
-    for (const auto& setting : kFormats) {
-        (void)set_config_option(setting[0], setting[1], PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
-                                false);
+    for (const FixedSetting& setting : kContractFormats) {
+        (void)set_config_option(setting.name, setting.value, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+                                true, 0, false);
     }
     return nest_level;
 }

@@ -13,12 +13,30 @@ namespace pgledger::pg {
 // quote_all_identifiers to off until unpin_internal_settings (an error
 // unpins by ending the transaction).
 int pin_internal_settings();
-// pin_definition_settings also fixes what PostgreSQL prints constants by
-// (dates, time zone, intervals, floats, bytea): a BEGIN ATOMIC body's
-// constants are part of the function definitions a contract version records
-// at installation and verification compares. It parses the contract's source
-// too, so that a constant such as '2026-02-01 00:00' means one instant
-// whoever installs it. Unpinned by unpin_internal_settings.
+// The settings that decide how values are parsed from and printed as text
+// (dates, time zone, intervals, floats, bytea, money, backslashes in string
+// literals), fixed for contract code: a check must decide the same whatever
+// the session that inserts, and a BEGIN ATOMIC body's constants print into
+// the function definitions a contract version records at installation and
+// verification compares. Contract functions run with them (install_contract
+// sets them on each function, as it does search_path).
+struct FixedSetting {
+    const char* name;
+    const char* value;
+};
+inline constexpr FixedSetting kContractFormats[] = {
+    {"DateStyle", "ISO, MDY"},
+    {"IntervalStyle", "postgres"},
+    {"TimeZone", "UTC"},
+    {"extra_float_digits", "1"},
+    {"bytea_output", "hex"},
+    {"lc_monetary", "C"},
+    {"standard_conforming_strings", "on"},
+};
+
+// pin_definition_settings also pins kContractFormats, for installing a
+// contract (its source is parsed under them) and for printing its functions'
+// definitions. Unpinned by unpin_internal_settings.
 int pin_definition_settings();
 void unpin_internal_settings(int nest_level);
 
