@@ -29,6 +29,12 @@
 # left free while CPU per transaction barely moves, so the CPU ratio is the
 # steadier estimate of what a CPU-bound server would see.
 #
+# Also reported, per transaction: the WAL the run wrote and the bytes its
+# side's tables and indexes grew by (the ledger's entries and blocks counted
+# on the ledger side; dead row versions count until vacuum reclaims them,
+# as on a production server). Bytes do not depend on what else the machine
+# does: they show how much more the ledger side writes, logs and flushes.
+#
 # The background sealer runs during the ledger runs, as in production, at the
 # production default interval (ledger.block_interval = 1s, overriding the
 # 200ms of the test harness). Before every run a CHECKPOINT starts it with no
@@ -140,8 +146,7 @@ run_pgbench() {
     sleep 0.5  # let the backends of the run exit, so their CPU time is counted
     cpu=$(awk -v a="$cpu_before" -v b="$(server_cpu_seconds)" 'BEGIN { print b - a }')
     awk -v r="$round" -v w="$workload" -v t="$table" -v tps="$tps" -v lat="$latency" -v n="$transactions" \
-        -v cpu="$cpu" -v load="$load" -v wal="$wal" -v stored="$stored" \
-        -v blocks="$blocks" -v secs="$BENCH_SECONDS" \
+        -v cpu="$cpu" -v load="$load" -v wal="$wal" -v stored="$stored" -v blocks="$blocks" \
         'BEGIN { printf "  round %d  %-8s %-8s tps %7.1f  latency %6s ms  CPU %6.1f us/txn  WAL %6.0f B/txn  stored %6.0f B/txn  blocks %2d  (load before: %s)\n",
                  r, w, t, tps, lat, 1e6 * cpu / n, wal / n, stored / n, blocks, load }'
     echo "$workload $table $round $tps $transactions $cpu $wal $stored" >> "$WORK_DIR/results.txt"
