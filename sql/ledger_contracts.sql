@@ -625,6 +625,28 @@ SELECT ledger.install_contract('delivery_days', $source$
 $source$, '{"public.deliveries": {"row": "from_day_two"}}') AS version;
 SELECT current_setting('TimeZone') AS session_time_zone,
        outcome('INSERT INTO deliveries VALUES (''2026-01-01 20:00+00'')');
+-- A lock column whose type has no hash function is locked by its printed
+-- value, printed under the same formats: sessions that print floats
+-- differently still take one lock for one box.
+CREATE TABLE parcels (area box);
+SELECT ledger.create_ledger_table('parcels');
+SELECT ledger.install_contract('parcel_turns', $source$
+    CREATE FUNCTION any_parcel(p public.parcels) RETURNS text LANGUAGE sql AS $$ SELECT NULL::text $$;
+$source$, '{"public.parcels": {"row": "any_parcel", "lock": "area"}}') AS version;
+CREATE TEMP TABLE parcel_locks (digits int, lock_key oid);
+BEGIN;
+SET LOCAL extra_float_digits = 0;
+INSERT INTO parcels VALUES (box(point(0, 0), point(0.1::float8 + 0.2::float8, 1)));
+INSERT INTO parcel_locks SELECT 0, objid FROM pg_locks
+WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND objsubid = 2;
+COMMIT;
+BEGIN;
+SET LOCAL extra_float_digits = 3;
+INSERT INTO parcels VALUES (box(point(0, 0), point(0.1::float8 + 0.2::float8, 1)));
+INSERT INTO parcel_locks SELECT 3, objid FROM pg_locks
+WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND objsubid = 2;
+COMMIT;
+SELECT count(*) AS locks_taken, count(DISTINCT lock_key) AS distinct_locks FROM parcel_locks;
 RESET DateStyle;
 RESET TimeZone;
 RESET IntervalStyle;

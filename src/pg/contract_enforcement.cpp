@@ -92,7 +92,11 @@ std::uint64_t lock_contract(const AttachedContract& contract, HeapTuple row, Tup
             state_key = DatumGetUInt32(FunctionCall1Coll(const_cast<FmgrInfo*>(&contract.lock_function),
                                                          contract.lock_collation, value));
         } else if (!is_null) {
+            // Printed under fixed formats: two sessions that print a float or
+            // money differently must still take one lock for one value.
+            const int nest_level = pin_definition_settings();
             const char* text = OutputFunctionCall(const_cast<FmgrInfo*>(&contract.lock_function), value);
+            unpin_internal_settings(nest_level);
             state_key =
                 hash_bytes(reinterpret_cast<const unsigned char*>(text), static_cast<int>(std::strlen(text)));
         }
