@@ -42,6 +42,16 @@ void PendingTransaction::add_row(std::uint64_t table_id, std::uint32_t relation_
     if (!target.rows.empty() && target.rows.back().seq >= seq) {
         throw std::logic_error("a ledger row was added out of its number order");
     }
+    // All three grown first, geometrically: a failed allocation must not
+    // leave one vector longer than the others.
+    const std::size_t needed = target.rows.size() + 1;
+    if (target.rows.capacity() < needed || target.subtransactions.capacity() < needed ||
+        target.stored.capacity() < needed) {
+        const std::size_t capacity = std::max<std::size_t>(64, 2 * target.rows.size());
+        target.rows.reserve(capacity);
+        target.subtransactions.reserve(capacity);
+        target.stored.reserve(capacity);
+    }
     target.rows.push_back(SealedRowHash{seq, hash});
     target.subtransactions.push_back(subtransaction);
     target.stored.push_back(state == RowState::stored);

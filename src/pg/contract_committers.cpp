@@ -184,8 +184,8 @@ void record_recovered_prepared() {
     if (pg_atomic_read_u32(&shared->recovered_recorded) == 0) {
         // A prepared transaction is a PGPROC without a process (pid 0)
         // holding the locks it took; one recovered at startup has no
-        // backend, and its local transaction id is its xid. Those prepared
-        // since startup have records from their PREPARE.
+        // backend, and its local transaction id is its xid (PostgreSQL 15.5
+        // and later give one prepared since startup its backend's ids).
         LockData* held = max_prepared_xacts > 0 ? GetLockStatusData() : nullptr;
         for (int i = 0; held != nullptr && i < held->nelements; ++i) {
             const LockInstanceData& instance = held->locks[i];
@@ -200,7 +200,9 @@ void record_recovered_prepared() {
             auto* record = static_cast<LockRecord*>(hash_search(records, &key, HASH_ENTER_NULL, &found));
             if (record == nullptr) {
                 shared->newest_unrecorded = newer_of(shared->newest_unrecorded, xid);
-            } else {
+            } else if (!found || !FullTransactionIdEquals(record->prepared, xid)) {
+                // Before 15.5 a transaction prepared since startup looks
+                // recovered too; its PREPARE recorded it already.
                 note_prepared(record, found, xid);
             }
         }

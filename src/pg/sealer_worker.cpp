@@ -25,6 +25,7 @@ extern "C" {
 #include <cstring>
 
 #include "pg/catalog.hpp"
+#include "pg/contract_committers.hpp"
 #include "pg/internal_settings.hpp"
 #include "pg/sealer.hpp"
 #include "pg/settings.hpp"
@@ -78,6 +79,9 @@ void seal_round(const char* database) {
         // where default_transaction_isolation says otherwise.
         XactIsoLevel = XACT_READ_COMMITTED;
         PushActiveSnapshot(GetTransactionSnapshot());
+        // Early, before a subscription's apply worker can commit a
+        // recovered prepared transaction without COMMIT PREPARED.
+        record_recovered_prepared();
         uint64 sealed_entries = 0;
         if (OidIsValid(get_extension_oid(kExtension, true))) {
             pgstat_report_activity(STATE_RUNNING, "pgledger: sealing a block");

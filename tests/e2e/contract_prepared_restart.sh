@@ -24,12 +24,14 @@ INSERT INTO moves VALUES ('held', 7);
 PREPARE TRANSACTION 'bystander';
 SQL
 cluster_stop
-restart_cluster
+# Without background workers no sealer starts, and nothing records the recovered prepared transactions'
+# locks on its own: the COMMIT PREPARED below must.
+restart_cluster "max_worker_processes = 0"
 [ "$(sql "SELECT count(*) FROM pg_prepared_xacts WHERE gid IN ('survivor', 'bystander')")" = 2 ] ||
     fail "the prepared transactions did not survive the restart"
 
-# Nothing else runs a contract check before this COMMIT PREPARED, so it must itself record the
-# locks the prepared transactions hold before it commits one of them.
+# Nothing else runs a contract check before this COMMIT PREPARED, and no sealer runs, so it must
+# itself record the locks the prepared transactions hold before it commits one of them.
 # The snapshot is taken while the prepared transaction is still in progress; another session commits
 # it; then this transaction takes the same lock and commits.
 if out=$(cluster_psql -v VERBOSITY=verbose 2>&1 <<'SQL'
