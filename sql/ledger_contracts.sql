@@ -572,6 +572,23 @@ $source$, '{"public.payouts": {"row": "withdraw_now", "transaction": "withdraw_a
 INSERT INTO payouts VALUES ('zed', 1000);
 SELECT outcome('INSERT INTO payouts VALUES (''direct'', 1000)');
 SELECT count(*) AS written_by_checks FROM withdrawals WHERE account IN ('zed', 'direct');
+-- A transaction check runs after the deferred triggers have fired, so a
+-- write of its own, to any table, is refused: a deferred constraint or
+-- trigger it queued would never run.
+CREATE TABLE log_owners (owner text PRIMARY KEY);
+CREATE TABLE check_log (owner text REFERENCES log_owners DEFERRABLE INITIALLY DEFERRED);
+GRANT INSERT ON check_log TO PUBLIC;
+CREATE TABLE logged (amount numeric);
+SELECT ledger.create_ledger_table('logged');
+SELECT ledger.install_contract('logs_at_commit', $source$
+    CREATE FUNCTION log_it() RETURNS text LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO public.check_log VALUES ('nobody');
+        RETURN NULL;
+    END $$;
+$source$, '{"public.logged": {"transaction": "log_it"}}') AS version;
+INSERT INTO logged VALUES (1);
+SELECT count(*) AS logged_rows, (SELECT count(*) FROM check_log) AS log_rows_without_owner FROM logged;
 -- Nor may anything else that runs while a row is captured: here the hash
 -- function of the lock column's type, which a superuser wrote in PL/pgSQL.
 CREATE TABLE spots (at point);

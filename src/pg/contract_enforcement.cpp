@@ -343,11 +343,17 @@ void check_transaction(const core::PendingTransaction& transaction) {
         if (call == nullptr) {
             continue;
         }
+        // Transaction checks only read: PostgreSQL has fired the deferred
+        // triggers by now, so one that a check's write queued would never
+        // run. An error ends the transaction, which resets the flag.
+        const bool was_read_only = XactReadOnly;
+        XactReadOnly = true;
         begin_contract_check();
         if (SPI_execute(call, false, 0) != SPI_OK_SELECT || SPI_processed != 1) {
             elog(ERROR, "pgledger: transaction check of contract \"%s\" returned no result", name);
         }
         end_contract_check();
+        XactReadOnly = was_read_only;
         const char* reason = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
         if (reason != nullptr) {
             ereport(ERROR,
