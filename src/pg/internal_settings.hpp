@@ -35,8 +35,9 @@ inline constexpr FixedSetting kContractFormats[] = {
 };
 
 // pin_definition_settings also pins kContractFormats, for installing a
-// contract (its source is parsed under them) and for printing its functions'
-// definitions. Unpinned by unpin_internal_settings.
+// contract (its source is parsed under them), for printing its functions'
+// definitions, and for rendering the values the row encoding hashes as text.
+// Unpinned by unpin_internal_settings.
 int pin_definition_settings();
 void unpin_internal_settings(int nest_level);
 

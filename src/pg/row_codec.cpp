@@ -7,7 +7,6 @@ extern "C" {
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
-#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -26,6 +25,7 @@ extern "C" {
 #include "pg/cpp_boundary.hpp"
 #include "pg/datum_conversion.hpp"
 #include "pg/errors.hpp"
+#include "pg/internal_settings.hpp"
 #include "pg/private_values.hpp"
 
 namespace pgledger::pg {
@@ -294,31 +294,6 @@ void as_commitment(EncodedValue& out, const core::Digest& commitment) {
     out.kind = core::ValueKind::commitment;
     out.bytes = out.held;
     out.size = commitment.size();
-}
-
-// Settings under which rendered values are produced: output that would
-// otherwise follow the session's DateStyle, time zone, float precision or
-// search path (reg* types print names qualified as the path requires;
-// pg_temp is named last, or a session's temporary object would be searched
-// first and make a catalog name render qualified in that session only).
-constexpr const char* kPinnedSettings[][2] = {
-    {"DateStyle", "ISO, MDY"},
-    {"IntervalStyle", "postgres"},
-    {"TimeZone", "UTC"},
-    {"extra_float_digits", "1"},
-    {"bytea_output", "hex"},
-    {"lc_monetary", "C"},
-    {"search_path", "pg_catalog, pg_temp"},
-    {"quote_all_identifiers", "off"},
-};
-
-int pin_settings() {
-    const int nest_level = NewGUCNestLevel();
-    for (const auto& setting : kPinnedSettings) {
-        (void)set_config_option(setting[0], setting[1], PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
-                                false);
-    }
-    return nest_level;
 }
 
 struct CachedCodec {
@@ -595,15 +570,20 @@ const RowCodec* ledger_row_codec(Relation relation) {
     return table_id == 0 ? nullptr : row_codec_for(relation, table_id);
 }
 
+// Rendered values are produced under the fixed formats (DateStyle, time
+// zone, float precision...) and the internal search path (reg* types print
+// names qualified as the path requires; pg_temp is named last, or a session's
+// temporary object would be searched first and make a catalog name render
+// qualified in that session only). Both below pin them with pin_definition_settings.
 core::Digest value_commitment_of(Oid type, Datum value, const core::Digest& salt) {
     ColumnCodec column{};
     bool pinned = false;
     describe_column(column, type, get_typlen(type), CurrentMemoryContext, &pinned);
-    const int nest_level = pinned ? pin_settings() : 0;
+    const int nest_level = pinned ? pin_definition_settings() : 0;
     EncodedValue encoded{};
     encode_value(column, value, encoded);
     if (pinned) {
-        AtEOXact_GUC(true, nest_level);
+        unpin_internal_settings(nest_level);
     }
     return call_cpp([&] { return core::value_commitment(salt, encoded.kind, encoded.bytes, encoded.size); });
 }
@@ -612,7 +592,7 @@ core::Digest hash_row(const RowCodec* codec, const Datum* values, const bool* nu
                       std::uint32_t seq, PrivateValue* private_values) {
     auto* encoded = static_cast<EncodedValue*>(palloc(sizeof(EncodedValue) * (codec->column_count + 1)));
     int count = 0;
-    const int nest_level = codec->needs_pinned_settings ? pin_settings() : 0;
+    const int nest_level = codec->needs_pinned_settings ? pin_definition_settings() : 0;
     for (int i = 0; i < codec->column_count; ++i) {
         const ColumnCodec& column = codec->columns[i];
         const int index = column.attnum - 1;
@@ -640,7 +620,7 @@ core::Digest hash_row(const RowCodec* codec, const Datum* values, const bool* nu
         }
     }
     if (codec->needs_pinned_settings) {
-        AtEOXact_GUC(true, nest_level);
+        unpin_internal_settings(nest_level);
     }
     core::RowHasher* hasher = row_hasher();
     return call_cpp([&] {
