@@ -46,6 +46,8 @@
 #   BENCH_SECONDS=60 bench/insert_throughput.sh   longer runs (default 8 s per run;
 #                                                 40 runs, about 6.5 minutes in all)
 #   ROUNDS=9 bench/insert_throughput.sh           more rounds (default 5)
+#   WORKLOADS="batch prepared" bench/insert_throughput.sh   only these workloads
+#                                                 (default: all four)
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -60,12 +62,18 @@ CLIENTS=4
 THREADS=2
 BATCH_ROWS=100
 # prepared runs the values script under pgbench -M prepared (see pgbench_run).
-WORKLOADS="single batch values prepared"
+WORKLOADS=${WORKLOADS:-"single batch values prepared"}
+for workload in $WORKLOADS; do
+    case $workload in
+        single | batch | values | prepared) ;;
+        *) echo "WORKLOADS: unknown workload '$workload' (single, batch, values, prepared)" >&2; exit 2 ;;
+    esac
+done
 
 echo "== insert_throughput: ledger table vs plain table, pgbench =="
 print_machine
 bench_start_cluster "ledger.block_interval = '1s'"
-echo "command:     $0 (BENCH_SECONDS=$BENCH_SECONDS ROUNDS=$ROUNDS)"
+echo "command:     $0 (BENCH_SECONDS=$BENCH_SECONDS ROUNDS=$ROUNDS WORKLOADS=\"$WORKLOADS\")"
 echo "settings:    $(print_settings shared_buffers fsync synchronous_commit wal_level max_wal_size \
     checkpoint_timeout autovacuum ledger.block_interval ledger.max_block_entries)"
 echo "connection:  unix socket in $CLUSTER_DIR (local only; the server listens on 127.0.0.1 only)"
