@@ -59,7 +59,7 @@ COMMENT ON TABLE ledger.transactions IS
 COMMENT ON COLUMN ledger.transactions.columns_hash IS
     'Hash of the names and types of the table''s first column_count columns, as they were when the transaction committed.';
 COMMENT ON COLUMN ledger.transactions.row_index IS
-    'Which rows the transaction appended (runs of row numbers) and the first 8 bytes of each row hash, to name a changed row.';
+    'Which rows the transaction appended (runs of row numbers) and the first 4 bytes of each row hash, to name a changed row.';
 
 CREATE SEQUENCE ledger.contract_id_seq;
 CREATE TABLE ledger.contracts (

@@ -139,9 +139,9 @@ void record_entry(std::uint64_t txn_id, const RowCodec* codec, const core::Seale
                         errmsg("a transaction appended %zu rows to one ledger table, more than its entry can "
                                "record",
                                count),
-                        errdetail("The entry's row index, up to 16 bytes a row, must fit in one value of at "
+                        errdetail("The entry's row index, up to 12 bytes a row, must fit in one value of at "
                                   "most 1 GB."),
-                        errhint("Load at most 60 million rows into one ledger table per transaction.")));
+                        errhint("Load at most 80 million rows into one ledger table per transaction.")));
     }
     bytea* row_index = static_cast<bytea*>(palloc(VARHDRSZ + encoded->size()));
     SET_VARSIZE(row_index, VARHDRSZ + encoded->size());

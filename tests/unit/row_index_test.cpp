@@ -30,7 +30,7 @@ void put_prefix(Bytes& out, std::uint8_t fill) {
 }
 
 TEST(RowIndex, MatchesTheDocumentedLayout) {
-    // Rows 1-3 and 7: two runs, then the first 8 bytes of each row hash.
+    // Rows 1-3 and 7: two runs, then the first 4 bytes of each row hash.
     Bytes expected;
     put_u32(expected, 2);
     put_u32(expected, 1);

@@ -327,8 +327,8 @@ TEST(Verifier, AlteredRowIndex) {
 }
 
 TEST(Verifier, ChangedRowKeepingItsShortHash) {
-    // A row changed so that its hash keeps the recorded 8-byte prefix (a
-    // 2^64 search) is still caught, by the rows root.
+    // A row changed so that its hash keeps the recorded 4-byte prefix (a
+    // 2^32 search, minutes on one core) is still caught, by the rows root.
     SyntheticLedger ledger = intact_ledger();
     Digest colliding = row_of(ledger, 12, kTableA, 2).hash;
     colliding[31] ^= 1;
