@@ -342,13 +342,13 @@ $source$, '{"public.prices": {"row": "accept", "lock": "at"}}') AS version;
 BEGIN;
 INSERT INTO prices VALUES (1.0, '2026-01-01 12:00+00');
 SELECT string_agg(classid || ':' || objid, ',' ORDER BY classid, objid) AS first_locks FROM pg_locks
-WHERE locktype = 'advisory' AND objsubid = 2 AND pid = pg_backend_pid() \gset
+WHERE locktype = 'advisory' AND objsubid = 28775 AND pid = pg_backend_pid() \gset
 ROLLBACK;
 SET TimeZone = 'Asia/Tokyo';
 BEGIN;
 INSERT INTO prices VALUES (1.00, '2026-01-01 21:00+09');
 SELECT string_agg(classid || ':' || objid, ',' ORDER BY classid, objid) AS second_locks FROM pg_locks
-WHERE locktype = 'advisory' AND objsubid = 2 AND pid = pg_backend_pid() \gset
+WHERE locktype = 'advisory' AND objsubid = 28775 AND pid = pg_backend_pid() \gset
 ROLLBACK;
 RESET TimeZone;
 SELECT array_length(string_to_array(:'first_locks', ','), 1) AS contract_locks,
@@ -366,6 +366,24 @@ SELECT ledger.install_contract('no_negative_moves', $source$
         SELECT 'a move may not be negative' FROM public.moves
         WHERE ledger_transaction_id = ledger.current_transaction_id() AND amount < 0 LIMIT 1 $$;
 $source$, '{"public.moves": {"row": "accept", "transaction": "no_negative", "lock": "account"}}') AS version;
+-- Contract locks are tagged apart from the application's advisory locks: a
+-- session holding pg_advisory_lock(int, int) on a contract lock's two keys
+-- does not make a checked insert wait.
+BEGIN;
+INSERT INTO moves VALUES ('shared-keys', 1);
+SELECT classid::bigint AS first_key, objid::bigint AS second_key FROM pg_locks
+WHERE locktype = 'advisory' AND objsubid = 28775 AND pid = pg_backend_pid() \gset
+ROLLBACK;
+SELECT dblink_connect('application', format('host=%s port=%s dbname=%s', current_setting('unix_socket_directories'),
+                                            current_setting('port'), current_database()));
+SELECT * FROM dblink('application', format('SELECT pg_advisory_lock(%s, %s)',
+    (:first_key - CASE WHEN :first_key > 2147483647 THEN 4294967296 ELSE 0 END),
+    (:second_key - CASE WHEN :second_key > 2147483647 THEN 4294967296 ELSE 0 END))) AS held(locked text);
+BEGIN;
+SET LOCAL lock_timeout = '5s';
+INSERT INTO moves VALUES ('shared-keys', 1);
+ROLLBACK;
+SELECT dblink_disconnect('application');
 SELECT dblink_connect('stale', format('host=%s port=%s dbname=%s', current_setting('unix_socket_directories'),
                                       current_setting('port'), current_database()));
 SELECT dblink_exec('stale', 'BEGIN ISOLATION LEVEL REPEATABLE READ');
@@ -655,13 +673,13 @@ BEGIN;
 SET LOCAL extra_float_digits = 0;
 INSERT INTO parcels VALUES (box(point(0, 0), point(0.1::float8 + 0.2::float8, 1)));
 INSERT INTO parcel_locks SELECT 0, objid FROM pg_locks
-WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND objsubid = 2;
+WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND objsubid = 28775;
 COMMIT;
 BEGIN;
 SET LOCAL extra_float_digits = 3;
 INSERT INTO parcels VALUES (box(point(0, 0), point(0.1::float8 + 0.2::float8, 1)));
 INSERT INTO parcel_locks SELECT 3, objid FROM pg_locks
-WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND objsubid = 2;
+WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND objsubid = 28775;
 COMMIT;
 SELECT count(*) AS locks_taken, count(DISTINCT lock_key) AS distinct_locks FROM parcel_locks;
 RESET DateStyle;

@@ -16,8 +16,12 @@ inline std::uint64_t contract_lock_key(std::uint32_t contract_key, std::uint32_t
     return (static_cast<std::uint64_t>(contract_key) << 32) | state_key;
 }
 
-// The fourth field of a contract lock's advisory lock tag: two 32-bit keys.
-inline constexpr std::uint16_t kContractLockTagKind = 2;
+// The fourth field of a contract lock's advisory lock tag (pg_locks.objsubid).
+// PostgreSQL's own advisory locks use 1 (one int8 key) and 2 (two int4 keys):
+// a value of our own keeps an application's pg_advisory_lock(int, int) from
+// taking, or waiting for, a contract's lock, and keeps the recovered-prepared
+// scan from recording an application's locks as contract locks.
+inline constexpr std::uint16_t kContractLockTagKind = 0x7067;  // "pg", 28775
 
 void request_committers_shared_memory();
 

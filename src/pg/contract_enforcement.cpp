@@ -33,8 +33,7 @@ extern "C" {
 namespace pgledger::pg {
 namespace {
 
-// The state key of a contract without a lock column, locked as a whole. Its
-// advisory locks share the key space of pg_advisory_xact_lock(int, int).
+// The state key of a contract without a lock column, locked as a whole.
 constexpr uint32 kContractLockTag = 0x70676c64;  // "pgld"
 // Each lock value a transaction touches holds a slot of the shared lock
 // table until it ends; bounded well below what the default
