@@ -40,7 +40,8 @@ CREATE TABLE ledger.transactions (
     column_count integer NOT NULL,
     columns_hash bytea NOT NULL,
     row_index bytea NOT NULL,
-    committed_by name NOT NULL,
+    -- text, not name: a role name takes its length, not 64 bytes, in every entry.
+    committed_by text NOT NULL,
     contract_ids bigint[] NOT NULL DEFAULT '{}',
     block_height bigint,
     PRIMARY KEY (transaction_id, table_id)

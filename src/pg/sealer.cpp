@@ -198,7 +198,7 @@ int64 seal_pending(int max_entries, uint64* sealed_entries) {
                                    (long long)DatumGetInt64(txn_ids[i]))));
         }
         const int32 column_count = spi_int32(tuple, pending->tupdesc, 5, 0);
-        const char* committed_by = utf8_text(spi_name(tuple, pending->tupdesc, 7, ""));
+        const char* committed_by = utf8_text(spi_text(tuple, pending->tupdesc, 7, ""));
         int contract_count = 0;
         const int64* contract_ids = spi_ids(tuple, pending->tupdesc, 8, &contract_count);
         entry_hashes[i] = call_cpp([&] {

@@ -34,12 +34,6 @@ int32 spi_int32(HeapTuple tuple, TupleDesc descriptor, int column, int32 if_null
     return is_null ? if_null : DatumGetInt32(value);
 }
 
-const char* spi_name(HeapTuple tuple, TupleDesc descriptor, int column, const char* if_null) {
-    bool is_null = false;
-    const Datum value = SPI_getbinval(tuple, descriptor, column, &is_null);
-    return is_null ? if_null : NameStr(*DatumGetName(value));
-}
-
 const char* spi_text(HeapTuple tuple, TupleDesc descriptor, int column, const char* if_null) {
     const char* text = SPI_getvalue(tuple, descriptor, column);
     return text != nullptr ? text : if_null;

@@ -41,8 +41,6 @@ void spi_scan(const char* cursor_name, const char* query, int nargs, Oid* types,
 bool spi_digest(HeapTuple tuple, TupleDesc descriptor, int column, core::Digest& out);
 int64 spi_int64(HeapTuple tuple, TupleDesc descriptor, int column, int64 if_null);
 int32 spi_int32(HeapTuple tuple, TupleDesc descriptor, int column, int32 if_null);
-// spi_name returns the name value, or if_null.
-const char* spi_name(HeapTuple tuple, TupleDesc descriptor, int column, const char* if_null);
 // spi_text: the column's value as text (its output function's), if_null when NULL.
 const char* spi_text(HeapTuple tuple, TupleDesc descriptor, int column, const char* if_null);
 // spi_bytes points at a bytea value's bytes; false when NULL.

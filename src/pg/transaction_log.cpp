@@ -150,8 +150,6 @@ void record_entry(std::uint64_t txn_id, const RowCodec* codec, const core::Seale
     for (std::size_t i = 0; i < contract_count; ++i) {
         ids[i] = Int64GetDatum(static_cast<int64>(contract_ids[i]));
     }
-    NameData committer;
-    namestrcpy(&committer, committed_by);
     const EntryColumn columns[] = {
         {"transaction_id", Int64GetDatum(static_cast<int64>(txn_id))},
         {"table_id", Int64GetDatum(static_cast<int64>(codec->table_id))},
@@ -160,7 +158,7 @@ void record_entry(std::uint64_t txn_id, const RowCodec* codec, const core::Seale
         {"column_count", Int32GetDatum(static_cast<int32>(codec->declaration_count))},
         {"columns_hash", PointerGetDatum(digest_to_bytea(codec->columns_hash))},
         {"row_index", PointerGetDatum(row_index)},
-        {"committed_by", NameGetDatum(&committer)},
+        {"committed_by", CStringGetTextDatum(committed_by)},
         {"contract_ids", PointerGetDatum(construct_array(ids, static_cast<int>(contract_count), INT8OID, 8,
                                                          true, TYPALIGN_DOUBLE))},
     };

@@ -85,7 +85,7 @@ void load_entries(core::Verifier* verifier, const RecordedContracts& contracts, 
             (void)spi_digest(tuple, descriptor, 10, columns_hash);
             const bool well_formed = spi_digest(tuple, descriptor, 4, rows_root) &&
                                      spi_bytes(tuple, descriptor, 5, &index, &index_size) && row_count >= 0;
-            const char* committed_by = utf8_text(spi_name(tuple, descriptor, 6, ""));
+            const char* committed_by = utf8_text(spi_text(tuple, descriptor, 6, ""));
             bool unsealed = true;
             const int64 height = DatumGetInt64(SPI_getbinval(tuple, descriptor, 7, &unsealed));
             int contract_count = 0;
