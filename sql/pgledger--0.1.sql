@@ -48,7 +48,7 @@ CREATE TABLE ledger.transactions (
 );
 CREATE INDEX transactions_unsealed ON ledger.transactions (transaction_id) WHERE block_height IS NULL;
 -- The row index is mostly hash prefixes, random bytes: compressing them is
--- wasted work, and the index of a transaction of up to about 1,000 rows stays
+-- wasted work, and the index of a transaction of up to about 2,000 rows stays
 -- in the row itself.
 ALTER TABLE ledger.transactions ALTER COLUMN row_index SET STORAGE EXTERNAL;
 -- Half of each page is left free for the sealer's update of the entries on

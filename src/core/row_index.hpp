@@ -2,9 +2,10 @@
 // table, and a short prefix of each row's hash. The entry's rows root (the
 // Merkle root of the full row hashes) is what the ledger seals and signs;
 // the index only lets verification name the row that changed, at 4 bytes a
-// row rather than 32 (README, "Row index"). Naming a row needs only that an
-// accidental or careless change misses its prefix; a change made to keep
-// the prefix is still caught, by the rows root.
+// row rather than 32, plus 8 bytes for each run of consecutive row numbers
+// (README, "Row index"). Naming a row needs only that an accidental or
+// careless change misses its prefix; a change made to keep the prefix is
+// still caught, by the rows root.
 #pragma once
 
 #include <array>
