@@ -274,9 +274,13 @@ void check_contents(const char* schema) {
     StringInfoData settings;
     initStringInfo(&settings);
     appendStringInfo(&settings, "SET search_path = %s", contract_search_path(schema));
-    for (const FixedSetting& setting : kContractFormats) {
-        appendStringInfo(&settings, " SET %s = %s", setting.name, quote_literal_cstr(setting.value));
-    }
+    const auto append_settings = [&settings](const auto& fixed) {
+        for (const FixedSetting& setting : fixed) {
+            appendStringInfo(&settings, " SET %s = %s", setting.name, quote_literal_cstr(setting.value));
+        }
+    };
+    append_settings(kContractFormats);
+    append_settings(kContractBehaviour);
     for (uint64 i = 0; i < count; ++i) {
         spi_run(psprintf("ALTER FUNCTION %s.%s %s", quote_identifier(schema),
                          SPI_getvalue(functions->vals[i], functions->tupdesc, 1), settings.data),
@@ -359,9 +363,10 @@ extern "C" Datum pgledger_install_contract(PG_FUNCTION_ARGS) {
     // after runs with the internal search path, so that a function placed in
     // a schema the caller searches (public.format(text, name, text), say)
     // cannot stand in for a built-in one and run as the installing role. The
-    // source is parsed, and its definitions printed, with fixed formats.
+    // source is parsed, and its definitions printed, with fixed formats and
+    // behaviour.
     const char* normalized_checks = normalize_checks(checks);
-    const int nest_level = pin_definition_settings();
+    const int nest_level = pin_contract_settings();
     Oid name_type[1] = {TEXTOID};
     Datum name_value[1] = {CStringGetTextDatum(name)};
     if (SPI_execute_with_args("SELECT coalesce(max(version), 0) + 1, nextval('ledger.contract_id_seq') "

@@ -33,12 +33,32 @@ inline constexpr FixedSetting kContractFormats[] = {
     {"lc_monetary", "C"},
     {"standard_conforming_strings", "on"},
 };
+// The settings that change what contract code computes without changing how
+// any value prints: whether "= NULL" parses as IS NULL, whether an array
+// literal reads NULL as null, which text search configuration to_tsvector(text)
+// uses, whether text casts to xml as a document or as content, and the locale
+// of to_char's numbers and dates. Fixed on contract functions with the formats
+// (and while a contract's source is installed), so that a session cannot make
+// a check decide otherwise, even by compiling it first with its own values.
+// timezone_abbreviations is not among them: setting it loads its file, about
+// 60 µs a call (contracts/README.md).
+inline constexpr FixedSetting kContractBehaviour[] = {
+    {"transform_null_equals", "off"},
+    {"array_nulls", "on"},
+    {"default_text_search_config", "pg_catalog.simple"},
+    {"xmloption", "content"},
+    {"lc_numeric", "C"},
+    {"lc_time", "C"},
+};
 
 // pin_definition_settings also pins kContractFormats, for installing a
 // contract (its source is parsed under them), for printing its functions'
 // definitions, and for rendering the values the row encoding hashes as text.
 // Unpinned by unpin_internal_settings.
 int pin_definition_settings();
+// pin_contract_settings pins what pin_definition_settings does and
+// kContractBehaviour, for running a contract's source at installation.
+int pin_contract_settings();
 void unpin_internal_settings(int nest_level);
 
 }  // namespace pgledger::pg
