@@ -10,6 +10,11 @@
 # and the ratio naive/verify are printed (>= 1 means verify is no slower).
 # Not a test: no threshold.
 #
+# Also reported: the peak private memory of the backend running verify, and
+# of the one running the naive query on one backend. verify keeps the hash it
+# recomputes for every row of the tables it checks, and each entry's row
+# index, until it has seen them all: its memory grows with the rows checked.
+#
 # With default settings the naive query may run as a parallel scan (on a
 # machine with more than one CPU) while verify is one backend; a second naive
 # line with max_parallel_workers_per_gather = 0 shows the one-backend cost.
@@ -103,6 +108,21 @@ $sql;
 SQL
 }
 
+# peak_private_kb SETUP SQL: runs the query in one session and prints the
+# backend's peak private memory in kB: its peak resident set (VmHWM) less the
+# file and shared pages (the shared buffers the scan touched) still mapped
+# when the query has ended, which only grow while it runs.
+peak_private_kb() {
+    local setup=$1 sql=$2
+    cluster_psql -At <<SQL
+$setup \g /dev/null
+SELECT pg_backend_pid() AS pid \gset
+$sql \g /dev/null
+\setenv BACKEND_PID :pid
+\! awk '/^(VmHWM|RssFile|RssShmem):/ { kb[\$1] = \$2 } END { print kb["VmHWM:"] - kb["RssFile:"] - kb["RssShmem:"] }' /proc/\$BACKEND_PID/status
+SQL
+}
+
 echo "-- verify result (must be ok for the timing to mean anything)"
 cluster_psql -c "$VERIFY_SQL"
 echo "-- naive plan with default settings"
@@ -127,6 +147,8 @@ echo
 median_ms() {  # median_ms KIND
     awk -v k="$1" '$1 == k { print $2 }' "$CLUSTER_DIR/times.txt" | median
 }
+verify_kb=$(peak_private_kb "SELECT 1" "$VERIFY_SQL")
+serial_kb=$(peak_private_kb "$NAIVE_SERIAL_SETTING" "$NAIVE_SQL")
 verify_ms=$(median_ms verify)
 naive_ms=$(median_ms naive)
 serial_ms=$(median_ms serial)
@@ -142,4 +164,7 @@ echo
 awk -v v="$verify_ms" -v n="$naive_ms" -v s="$serial_ms" 'BEGIN {
     printf "ratio naive/verify = %.3f (default settings; >= 1 means verify is no slower)\n", n / v;
     printf "ratio naive-serial/verify = %.3f (both one backend)\n", s / v }'
+awk -v v="$verify_kb" -v s="$serial_kb" -v r="$ROWS" 'BEGIN {
+    printf "peak private memory of the backend: verify %.1f MB (%.0f bytes a row), naive on one backend %.1f MB\n",
+        v / 1024, v * 1024 / r, s / 1024 }'
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -30,7 +30,6 @@ void Verifier::add_block(const StoredBlock& block) {
 void Verifier::add_entry(StoredEntry entry) {
     const auto key = std::make_pair(entry.fields.txn_id, entry.fields.table_id);
     EntryState state;
-    state.recomputed.resize(entry.rows.size());
     state.seen.assign(entry.rows.size(), false);
     state.stored = std::move(entry);
     entry_index_[key] = entries_.size();
@@ -86,12 +85,24 @@ void Verifier::add_row(std::uint64_t table_id, std::optional<std::uint64_t> txn_
         report_row(table_id, row_name() + " " + block_text(entry) + " appears more than once");
         return;
     }
+    if (entry.recomputed.empty()) {
+        entry.recomputed.resize(sealed.size());
+        held_row_hashes_ += sealed.size();
+    }
     entry.seen[index] = true;
     entry.recomputed[index] = recomputed_hash;
     if (hash_prefix_of(recomputed_hash) != position->hash_prefix) {
         entry.has_problem = true;
         report_row(table_id, row_name() + " " + block_text(entry) +
                                  " was changed: its values no longer hash to the sealed row hash");
+    }
+    // A transaction's rows mostly lie together in the table: once all are
+    // seen, their hashes fold into the root, so verification holds a hash
+    // only for the rows of entries it is part way through.
+    if (++entry.seen_count == sealed.size()) {
+        entry.root_of_all_rows = wide_merkle_root(entry.recomputed);
+        held_row_hashes_ -= entry.recomputed.size();
+        std::vector<Digest>().swap(entry.recomputed);
     }
 }
 
@@ -156,18 +167,25 @@ Verifier::EntryDigests Verifier::entry_digests_for_block(EntryState& entry) {
             Problem{table_id, "the ledger's record of " + entry_name() +
                                   " was altered: its row index does not match its row count"});
     }
-    std::vector<Digest> present;
-    present.reserve(stored.rows.size());
-    for (std::size_t i = 0; i < stored.rows.size(); ++i) {
-        if (entry.seen[i]) {
-            present.push_back(entry.recomputed[i]);
-        } else {
-            entry.has_problem = true;
-            report_row(table_id, "row " + std::to_string(stored.rows[i].seq) + " of " + entry_name() +
-                                     " is missing: it was deleted");
+    std::size_t present_count = stored.rows.size();
+    Digest present_root{};
+    if (entry.root_of_all_rows) {
+        present_root = *entry.root_of_all_rows;
+    } else {
+        std::vector<Digest> present;
+        present.reserve(entry.seen_count);
+        for (std::size_t i = 0; i < stored.rows.size(); ++i) {
+            if (entry.seen[i]) {
+                present.push_back(entry.recomputed[i]);
+            } else {
+                entry.has_problem = true;
+                report_row(table_id, "row " + std::to_string(stored.rows[i].seq) + " of " + entry_name() +
+                                         " is missing: it was deleted");
+            }
         }
+        present_count = present.size();
+        present_root = wide_merkle_root(present);
     }
-    const Digest present_root = wide_merkle_root(present);
     // Every row present and matching its short hash: then the full hashes
     // must give the sealed root. If they do not, the record was altered, or
     // a row was changed so that its hash keeps the recorded prefix.
@@ -177,7 +195,7 @@ Verifier::EntryDigests Verifier::entry_digests_for_block(EntryState& entry) {
                                                   " was altered: its rows no longer hash to its rows root"});
     }
     EntryFields as_rows_say = stored.fields;
-    as_rows_say.row_count = static_cast<std::uint32_t>(present.size());
+    as_rows_say.row_count = static_cast<std::uint32_t>(present_count);
     as_rows_say.rows_root = present_root;
     as_rows_say.columns_hash = check_columns(entry);
     return EntryDigests{entry_hash(stored.fields), entry_hash(as_rows_say)};

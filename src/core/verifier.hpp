@@ -82,14 +82,19 @@ class Verifier {
     void finish();
 
     const std::vector<Problem>& problems() const { return problems_; }
+    // held_row_hashes: how many recomputed row hashes are held now, those of
+    // the entries some but not all of whose rows have been seen.
+    std::uint64_t held_row_hashes() const { return held_row_hashes_; }
     TableSummary summary(std::uint64_t table_id) const;
     std::uint64_t blocks_checked() const { return blocks_.size(); }
 
   private:
     struct EntryState {
         StoredEntry stored;
-        std::vector<Digest> recomputed;  // parallel to stored.rows
+        std::vector<Digest> recomputed;  // parallel to stored.rows, until all are seen
         std::vector<bool> seen;
+        std::size_t seen_count = 0;
+        std::optional<Digest> root_of_all_rows;  // once every indexed row was seen
         bool has_problem = false;
     };
 
@@ -133,6 +138,7 @@ class Verifier {
     };
     std::map<std::pair<std::uint64_t, std::uint32_t>, ChangedColumns> changed_columns_;
     std::vector<Problem> problems_;
+    std::uint64_t held_row_hashes_ = 0;
 };
 
 }  // namespace pgledger::core

@@ -272,6 +272,57 @@ TEST(Verifier, DuplicatedRow) {
               Problems{"table 1: row (0,9) (transaction 12, row 2) in block 2 appears more than once"});
 }
 
+TEST(Verifier, RowsInAnyOrder) {
+    // CLUSTER and VACUUM FULL reorder a table: an entry's rows need not come
+    // together, nor in row order.
+    SyntheticLedger ledger = intact_ledger();
+    std::reverse(ledger.rows.begin(), ledger.rows.end());
+    EXPECT_EQ(verify(ledger), Problems{});
+    std::swap(ledger.rows.front(), ledger.rows.back());
+    EXPECT_EQ(verify(ledger), Problems{});
+    row_of(ledger, 10, kTableA, 2).hash[0] ^= 1;
+    EXPECT_EQ(verify(ledger),
+              Problems{"table 1: row (0,2) (transaction 10, row 2) in block 1 was changed: its "
+                       "values no longer hash to the sealed row hash"});
+}
+
+TEST(Verifier, HoldsRowHashesOnlyForEntriesPartWayThrough) {
+    const SyntheticLedger ledger = intact_ledger();
+    Verifier verifier({kTableA, kTableB}, VerifyExtent::every_registered_table);
+    for (const auto& [height, block] : ledger.blocks) {
+        verifier.add_block(block);
+    }
+    for (const auto& entry : ledger.entries) {
+        verifier.add_entry(entry);
+    }
+    const auto feed = [&](std::uint64_t txn_id, std::uint64_t table_id, std::uint32_t seq) {
+        for (const auto& row : ledger.rows) {
+            if (row.txn_id == txn_id && row.table_id == table_id && row.seq == seq) {
+                verifier.add_row(row.table_id, row.txn_id, row.seq, row.hash, row.location);
+            }
+        }
+    };
+    EXPECT_EQ(verifier.held_row_hashes(), 0u);
+    feed(10, kTableA, 2);
+    EXPECT_EQ(verifier.held_row_hashes(), 3u) << "transaction 10 has 3 rows in table A";
+    feed(12, kTableA, 1);
+    EXPECT_EQ(verifier.held_row_hashes(), 5u);
+    feed(10, kTableA, 1);
+    feed(10, kTableA, 3);
+    EXPECT_EQ(verifier.held_row_hashes(), 2u) << "all of transaction 10's rows in table A were seen";
+    feed(11, kTableA, 1);
+    EXPECT_EQ(verifier.held_row_hashes(), 2u) << "a one-row entry holds nothing";
+    for (const auto& row : ledger.rows) {
+        if (!(row.txn_id == 10 && row.table_id == kTableA) && !(row.txn_id == 11) &&
+            !(row.txn_id == 12 && row.seq == 1)) {
+            verifier.add_row(row.table_id, row.txn_id, row.seq, row.hash, row.location);
+        }
+    }
+    EXPECT_EQ(verifier.held_row_hashes(), 0u);
+    verifier.finish();
+    EXPECT_TRUE(verifier.problems().empty()) << describe(verifier.problems().front());
+}
+
 TEST(Verifier, RowWithoutLedgerPosition) {
     SyntheticLedger ledger = intact_ledger();
     ledger.rows.push_back(
