@@ -163,18 +163,23 @@ std::string describe(const Problem& problem) {
            problem.text;
 }
 
-// Runs the verifier the way ledger.verify() feeds it: blocks, entries, then
-// the rows of the tables in scope.
-Problems verify_with(const SyntheticLedger& ledger, const std::vector<std::uint64_t>& scope,
-                     VerifyExtent extent, Verifier* out = nullptr) {
-    Verifier local(scope, extent);
-    Verifier& verifier = out ? *out : local;
+// add_blocks_and_entries feeds what ledger.verify() reads before any row.
+void add_blocks_and_entries(Verifier& verifier, const SyntheticLedger& ledger) {
     for (const auto& [height, block] : ledger.blocks) {
         verifier.add_block(block);
     }
     for (const auto& entry : ledger.entries) {
         verifier.add_entry(entry);
     }
+}
+
+// Runs the verifier the way ledger.verify() feeds it: blocks, entries, then
+// the rows of the tables in scope.
+Problems verify_with(const SyntheticLedger& ledger, const std::vector<std::uint64_t>& scope,
+                     VerifyExtent extent, Verifier* out = nullptr) {
+    Verifier local(scope, extent);
+    Verifier& verifier = out ? *out : local;
+    add_blocks_and_entries(verifier, ledger);
     for (const auto table_id : scope) {
         const auto declared = ledger.declared.find(table_id);
         if (declared != ledger.declared.end()) {
@@ -289,12 +294,7 @@ TEST(Verifier, RowsInAnyOrder) {
 TEST(Verifier, HoldsRowHashesOnlyForEntriesPartWayThrough) {
     const SyntheticLedger ledger = intact_ledger();
     Verifier verifier({kTableA, kTableB}, VerifyExtent::every_registered_table);
-    for (const auto& [height, block] : ledger.blocks) {
-        verifier.add_block(block);
-    }
-    for (const auto& entry : ledger.entries) {
-        verifier.add_entry(entry);
-    }
+    add_blocks_and_entries(verifier, ledger);
     const auto feed = [&](std::uint64_t txn_id, std::uint64_t table_id, std::uint32_t seq) {
         for (const auto& row : ledger.rows) {
             if (row.txn_id == txn_id && row.table_id == table_id && row.seq == seq) {
@@ -549,12 +549,7 @@ TEST(Verifier, TableThatCannotBeReadIsNotReportedRowByRow) {
     // one problem stands for its rows, which are not reported missing.
     const SyntheticLedger ledger = intact_ledger();
     Verifier verifier({kTableA, kTableB}, VerifyExtent::every_registered_table);
-    for (const auto& [height, block] : ledger.blocks) {
-        verifier.add_block(block);
-    }
-    for (const auto& entry : ledger.entries) {
-        verifier.add_entry(entry);
-    }
+    add_blocks_and_entries(verifier, ledger);
     for (const auto& row : ledger.rows) {
         if (row.table_id == kTableA) {
             verifier.add_row(row.table_id, row.txn_id, row.seq, row.hash, row.location);
