@@ -11,9 +11,10 @@
 # Not a test: no threshold.
 #
 # Also reported: the peak private memory of the backend running verify, and
-# of the one running the naive query on one backend. verify keeps the hash it
-# recomputes for every row of the tables it checks, and each entry's row
-# index, until it has seen them all: its memory grows with the rows checked.
+# of the one running the naive query on one backend. verify keeps each
+# entry's row index to the end, and the hashes it recomputes for a
+# transaction's rows until it has seen all of them: its memory grows with the
+# rows checked.
 #
 # With default settings the naive query may run as a parallel scan (on a
 # machine with more than one CPU) while verify is one backend; a second naive

@@ -87,7 +87,6 @@ void Verifier::add_row(std::uint64_t table_id, std::optional<std::uint64_t> txn_
     }
     if (entry.recomputed.empty()) {
         entry.recomputed.resize(sealed.size());
-        held_row_hashes_ += sealed.size();
     }
     entry.seen[index] = true;
     entry.recomputed[index] = recomputed_hash;
@@ -101,7 +100,6 @@ void Verifier::add_row(std::uint64_t table_id, std::optional<std::uint64_t> txn_
     // only for the rows of entries it is part way through.
     if (++entry.seen_count == sealed.size()) {
         entry.root_of_all_rows = wide_merkle_root(entry.recomputed);
-        held_row_hashes_ -= entry.recomputed.size();
         std::vector<Digest>().swap(entry.recomputed);
     }
 }
@@ -307,6 +305,14 @@ void Verifier::report_unregistered_tables() {
                               ") but ledger.tables does not register it: its registration was deleted "
                               "behind the ledger, and its rows cannot be verified"});
     }
+}
+
+std::uint64_t Verifier::held_row_hashes() const {
+    std::uint64_t held = 0;
+    for (const auto& entry : entries_) {
+        held += entry.recomputed.size();
+    }
+    return held;
 }
 
 TableSummary Verifier::summary(std::uint64_t table_id) const {

@@ -84,7 +84,7 @@ class Verifier {
     const std::vector<Problem>& problems() const { return problems_; }
     // held_row_hashes: how many recomputed row hashes are held now, those of
     // the entries some but not all of whose rows have been seen.
-    std::uint64_t held_row_hashes() const { return held_row_hashes_; }
+    std::uint64_t held_row_hashes() const;
     TableSummary summary(std::uint64_t table_id) const;
     std::uint64_t blocks_checked() const { return blocks_.size(); }
 
@@ -138,7 +138,6 @@ class Verifier {
     };
     std::map<std::pair<std::uint64_t, std::uint32_t>, ChangedColumns> changed_columns_;
     std::vector<Problem> problems_;
-    std::uint64_t held_row_hashes_ = 0;
 };
 
 }  // namespace pgledger::core
